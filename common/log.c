@@ -1,0 +1,70 @@
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/log.h"
+
+static enum log_level threshold = LOG_LEVEL_WARN;
+static unsigned error_count;
+
+void
+log_set_level(enum log_level level)
+{
+	threshold = level;
+}
+
+enum log_level
+log_get_level(void)
+{
+	return threshold;
+}
+
+unsigned
+log_error_count(void)
+{
+	return error_count;
+}
+
+void
+log_vmsg(enum log_level level, const char *module, int errnum,
+	 const char *fmt, va_list ap)
+{
+	if (level == LOG_LEVEL_QUIET) {
+		error_count++;
+	} else if (level > threshold) {
+		return;
+	}
+
+	/* One line per message, built first so that it is written at once. */
+	char line[4096];
+	int n;
+	if (threshold >= LOG_LEVEL_DEBUG) {
+		n = snprintf(line, sizeof(line), "syncready[%s]: ", module);
+	} else {
+		n = snprintf(line, sizeof(line), "syncready: ");
+	}
+	if (level == LOG_LEVEL_WARN) {
+		n += snprintf(line + n, sizeof(line) - n, "warning: ");
+	}
+	int m = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	if (m > 0) {
+		n += m;
+	}
+	if ((size_t)n >= sizeof(line)) {
+		n = sizeof(line) - 1;
+	}
+	if (errnum != 0) {
+		snprintf(line + n, sizeof(line) - n, ": %s", strerror(errnum));
+	}
+	fprintf(stderr, "%s\n", line);
+}
+
+void
+log_msg(enum log_level level, const char *module, int errnum,
+	const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_vmsg(level, module, errnum, fmt, ap);
+	va_end(ap);
+}

@@ -6,6 +6,7 @@
 
 static enum log_level threshold = LOG_LEVEL_WARN;
 static unsigned error_count;
+static char last_error[1024];
 
 void
 log_set_level(enum log_level level)
@@ -17,6 +18,12 @@ enum log_level
 log_get_level(void)
 {
 	return threshold;
+}
+
+const char *
+log_last_error(void)
+{
+	return last_error;
 }
 
 unsigned
@@ -38,6 +45,16 @@ log_vmsg(enum log_level level, const char *module, int errnum,
 	/* One line per message, built first so that it is written at once. */
 	char line[4096];
 	int n;
+	va_list cp;
+	va_copy(cp, ap);
+	if (level == LOG_LEVEL_QUIET) {
+		int k = vsnprintf(last_error, sizeof(last_error), fmt, cp);
+		if (errnum != 0 && k >= 0 && (size_t)k < sizeof(last_error)) {
+			snprintf(last_error + k, sizeof(last_error) - k, ": %s",
+				 strerror(errnum));
+		}
+	}
+	va_end(cp);
 	if (threshold >= LOG_LEVEL_DEBUG) {
 		n = snprintf(line, sizeof(line), "syncready[%s]: ", module);
 	} else {

@@ -37,6 +37,13 @@ log_get_level(void);
 unsigned
 log_error_count(void);
 
+/*
+ * The text of the last LOG_ERR message (without the "syncready: " prefix),
+ * or "" if there was none: main records it as a failed scan's reason.
+ */
+const char *
+log_last_error(void);
+
 void
 log_msg(enum log_level level, const char *module, int errnum,
 	const char *fmt, ...) __attribute__((format(printf, 4, 5)));

@@ -21,20 +21,45 @@
 
 struct store;
 
+/* The database used when no --db is given (path NULL below). */
+#define STORE_DEFAULT_PATH "syncready.db"
+
+/* Rows written per transaction while a scan runs. */
+#define STORE_BATCH_ROWS 10000
+
 /*
- * Opens (creating and migrating as needed) the database at path.  Logs and
- * returns NULL with *st = STATUS_ERR_STORE on failure.  A database written
- * by a newer syncready (higher schema version) is refused.
+ * Opens (creating and migrating as needed) the database at path (NULL:
+ * STORE_DEFAULT_PATH).  Logs and returns NULL with *st = STATUS_ERR_STORE
+ * on failure: a file that is not a syncready database, a read-only file, a
+ * database written by a newer syncready (higher schema version).  The
+ * database runs in WAL mode with synchronous=NORMAL and foreign keys on.
+ * "running" scans of this host whose process is gone are marked failed
+ * ("interrupted (process ended)").
  */
 struct store *
 store_open(const char *path, enum status *st);
 
-/* Opens an existing database only (for report, diff, scans, import). */
+/*
+ * Opens an existing database only (for report, diff, scans, import); a
+ * missing file is an error, not a new database.  A file this process
+ * cannot write is read as an immutable snapshot (nothing is written to it,
+ * interrupted scans are not marked).
+ */
 struct store *
 store_open_existing(const char *path, enum status *st);
 
+/*
+ * Commits rows still in an open batch (a scan left neither complete nor
+ * failed stays "running" and is failed by the next store_open() once this
+ * process is gone), finalizes every statement and closes the database.
+ * NULL is a no-op.
+ */
 void
 store_free(struct store *s);
+
+/* The database's path as given to store_open(); lives as long as s. */
+const char *
+store_path(const struct store *s);
 
 /* What the scan row records about its source (all strings copied). */
 struct store_scan_meta {
@@ -48,6 +73,10 @@ struct store_scan_meta {
 	const char *tool_version;
 };
 
+/*
+ * Records a new scan "running" (with this process's pid and host) and
+ * returns its id.  NULL strings in meta are stored as NULL.
+ */
 enum status
 store_scan_begin(struct store *s, const struct store_scan_meta *meta,
 		 int64_t *scan_id);
@@ -56,7 +85,11 @@ store_scan_begin(struct store *s, const struct store_scan_meta *meta,
 enum status
 store_scan_set_base(struct store *s, int64_t scan_id, const char *base);
 
-/* One object read (skipped or not). */
+/*
+ * One object read (skipped or not).  This and the three store_add_*()
+ * below write in batches of STORE_BATCH_ROWS rows per transaction; the
+ * strings are only read during the call.
+ */
 struct store_object {
 	const char *key; /* objectGUID, else DN (scan_entry_key()) */
 	const char *dn;
@@ -76,20 +109,36 @@ store_add_skipped(struct store *s, int64_t scan_id, const char *reason);
 enum status
 store_add_not_crawled(struct store *s, int64_t scan_id, const char *ref);
 
-/* A finding or duplicate candidate (rules/finding.h). */
+/*
+ * A finding or duplicate candidate (rules/finding.h).  action and status
+ * are ignored; a finding with neither error nor dup_key is dropped.
+ */
 enum status
 store_add_finding(struct store *s, int64_t scan_id, const struct finding *f);
 
 /*
  * Ends the scan: resolves duplicate candidates, stores the counts and marks
- * the scan complete, in one transaction.
+ * the scan complete, in one transaction.  Resolution runs in SQL (memory
+ * does not grow with the scan): every candidate whose dup_key is held by
+ * more than one candidate row of the scan, on other objects or on the same
+ * one, takes its dup_* variant; every other candidate keeps its plain
+ * variant, and one whose plain error is NULL is deleted.  Fails (and
+ * changes nothing) if the scan is not running.
  */
 enum status
 store_scan_complete(struct store *s, int64_t scan_id);
 
-/* Marks the scan failed with reason; the rows written so far stay. */
+/*
+ * Marks the scan failed with reason; the rows written so far stay (when
+ * the last batch cannot be committed, e.g. disk full, the committed ones).
+ * Duplicates are not resolved.  Fails if the scan is not running.
+ */
 enum status
 store_scan_fail(struct store *s, int64_t scan_id, const char *reason);
+
+/* Commits the rows of the open batch now (a checkpoint during a scan). */
+enum status
+store_flush(struct store *s);
 
 /* A scan as read back. */
 struct store_scan {
@@ -114,6 +163,7 @@ struct store_scan {
 	int64_t infos;
 };
 
+/* Frees the strings of scan and zeroes it; NULL is a no-op. */
 void
 store_scan_release(struct store_scan *scan);
 
@@ -125,11 +175,22 @@ void
 store_scans_free(struct store_scan *scans, size_t n);
 
 /*
- * spec is "latest" (the newest complete scan) or a scan id.  Logs and
- * returns STATUS_ERR_USAGE if there is no such scan.
+ * spec is "latest" (the newest complete scan; NULL means the same) or a
+ * scan id (any state: check out->state).  Logs and returns
+ * STATUS_ERR_USAGE if there is no such scan.  Release out with
+ * store_scan_release().
  */
 enum status
 store_get_scan(struct store *s, const char *spec, struct store_scan *out);
+
+/*
+ * The newest complete scan before scan_id of the same source (source_kind,
+ * source and base), for "--compare previous" and diff.  Failed and running
+ * scans are never returned.  Logs and returns STATUS_ERR_USAGE if there is
+ * none.
+ */
+enum status
+store_get_previous(struct store *s, int64_t scan_id, struct store_scan *out);
 
 /* Skipped objects by reason, for reports. */
 struct store_count {
@@ -137,6 +198,7 @@ struct store_count {
 	int64_t count;
 };
 
+/* Most frequent reason first; free with store_counts_free(). */
 enum status
 store_skipped_counts(struct store *s, int64_t scan_id,
 		     struct store_count **counts, size_t *n);
@@ -147,10 +209,45 @@ store_counts_free(struct store_count *counts, size_t n);
 /*
  * Calls fn for every finding of the scan, ordered by DN (case-insensitive),
  * then attribute, then value, so reports are stable.  The struct's dup_*
- * fields are NULL: what is passed is the resolved finding.  fn returning
- * anything but STATUS_OK stops the walk and is returned.
+ * fields are NULL: what is passed is the resolved finding; action (and an
+ * edited update) come from store_set_decision(), status is NULL.  The
+ * strings are valid only during the call of fn.  fn returning anything but
+ * STATUS_OK stops the walk and is returned.
  */
 enum status
 store_each_finding(struct store *s, int64_t scan_id,
 		   enum status (*fn)(void *ctx, const struct finding *f),
 		   void *ctx);
+
+/*
+ * Like store_each_finding(), and when previous_id is not 0 each finding's
+ * status is "open" if scan previous_id has the same finding (OBJECTGUID,
+ * ATTRIBUTE, VALUE and RULE: the DN is not the key) and "new" otherwise.
+ * With previous_id 0, status is NULL.
+ */
+enum status
+store_each_finding_compared(struct store *s, int64_t scan_id,
+			    int64_t previous_id,
+			    enum status (*fn)(void *ctx,
+					      const struct finding *f),
+			    void *ctx);
+
+/* A consultant's decision about one finding (from an imported CSV). */
+struct store_decision {
+	const char *key; /* OBJECTGUID */
+	const char *attribute;
+	const char *value;
+	const char *action; /* ACTION as the consultant filled it in */
+	const char *update; /* UPDATE, possibly edited; NULL: keep proposal */
+	const char *origin; /* where it came from, e.g. the CSV's path */
+};
+
+/*
+ * Records (or replaces) the decision for the finding of scan_id keyed by
+ * OBJECTGUID + ATTRIBUTE + VALUE.  store_each_finding() then passes its
+ * action as finding.action and its update, when not NULL, as
+ * finding.update.
+ */
+enum status
+store_set_decision(struct store *s, int64_t scan_id,
+		   const struct store_decision *d);

@@ -1,0 +1,1095 @@
+#define LOG_MODULE "store"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "common/log.h"
+#include "common/strbuf.h"
+#include "common/xalloc.h"
+#include "store/schema.h"
+#include "store/store.h"
+
+/* "SyRd": marks a database as ours (PRAGMA application_id). */
+#define STORE_APPLICATION_ID 0x53795264
+
+/* How long a writer waits for another one before giving up. */
+#define STORE_BUSY_TIMEOUT_MS 5000
+
+#define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+
+/* The statements a scan runs once per row, prepared once per store. */
+enum stmt_id {
+	STMT_ADD_OBJECT = 0,
+	STMT_ADD_FINDING,
+	STMT_ADD_SKIPPED,
+	STMT_ADD_NOT_CRAWLED,
+	STMT_COUNT,
+};
+
+static const char *const stmt_sql[STMT_COUNT] = {
+	[STMT_ADD_OBJECT] = "INSERT INTO objects (scan_id, key, dn, cn,"
+			    " objectclass) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[STMT_ADD_FINDING] =
+		"INSERT INTO findings (scan_id, object_key, dn, cn,"
+		" objectclass, attribute, value, rule, error, update_value,"
+		" proposed_action, severity, dup_key, dup_rule, dup_error,"
+		" dup_update, dup_action, dup_severity) VALUES (?1, ?2, ?3,"
+		" ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+		" ?17, ?18)",
+	[STMT_ADD_SKIPPED] = "INSERT INTO skipped (scan_id, reason, count)"
+			     " VALUES (?1, ?2, 1) ON CONFLICT (scan_id, reason)"
+			     " DO UPDATE SET count = count + 1",
+	[STMT_ADD_NOT_CRAWLED] = "INSERT INTO not_crawled (scan_id, reference)"
+				 " VALUES (?1, ?2)",
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *stmt[STMT_COUNT];
+	unsigned pending; /* rows written in the open batch transaction */
+};
+
+static enum status
+db_fail(struct store *s, const char *what)
+{
+	LOG_ERR("cannot %s in %s: %s", what, s->path, sqlite3_errmsg(s->db));
+	return STATUS_ERR_STORE;
+}
+
+static enum status
+exec(struct store *s, const char *sql, const char *what)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		LOG_ERR("cannot %s in %s: %s", what, s->path,
+			msg != NULL ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return STATUS_ERR_STORE;
+	}
+	return STATUS_OK;
+}
+
+/* Prepares a statement for one call; finalized by the caller. */
+static sqlite3_stmt *
+prepare(struct store *s, const char *sql, const char *what)
+{
+	sqlite3_stmt *stmt = NULL;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		db_fail(s, what);
+		sqlite3_finalize(stmt);
+		return NULL;
+	}
+	return stmt;
+}
+
+/* The per-row statement id, prepared on first use, finalized by store_free. */
+static sqlite3_stmt *
+row_stmt(struct store *s, enum stmt_id id, const char *what)
+{
+	if (s->stmt[id] == NULL &&
+	    sqlite3_prepare_v3(s->db, stmt_sql[id], -1,
+			       SQLITE_PREPARE_PERSISTENT, &s->stmt[id],
+			       NULL) != SQLITE_OK) {
+		db_fail(s, what);
+		return NULL;
+	}
+	return s->stmt[id];
+}
+
+static void
+bind_str(sqlite3_stmt *stmt, int i, const char *str)
+{
+	/* The statement runs before we return: the caller's copy will do. */
+	if (str == NULL) {
+		sqlite3_bind_null(stmt, i);
+	} else {
+		sqlite3_bind_text(stmt, i, str, -1, SQLITE_STATIC);
+	}
+}
+
+/* Runs a statement that returns no rows and resets it. */
+static enum status
+step_done(struct store *s, sqlite3_stmt *stmt, const char *what)
+{
+	int rc = sqlite3_step(stmt);
+	enum status st = STATUS_OK;
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		st = db_fail(s, what);
+	}
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return st;
+}
+
+static char *
+column_dup(sqlite3_stmt *stmt, int i)
+{
+	const unsigned char *text = sqlite3_column_text(stmt, i);
+	if (text == NULL) {
+		return NULL;
+	}
+	return xmemdup0(text, (size_t)sqlite3_column_bytes(stmt, i));
+}
+
+static bool
+in_transaction(struct store *s)
+{
+	return sqlite3_get_autocommit(s->db) == 0;
+}
+
+/* Commits the open batch, if any. */
+static enum status
+batch_flush(struct store *s)
+{
+	s->pending = 0;
+	if (!in_transaction(s)) {
+		return STATUS_OK;
+	}
+	return exec(s, "COMMIT", "commit scan rows");
+}
+
+/* Opens a batch transaction before a row is written. */
+static enum status
+batch_row_begin(struct store *s)
+{
+	if (in_transaction(s)) {
+		return STATUS_OK;
+	}
+	s->pending = 0;
+	return exec(s, "BEGIN", "start a transaction");
+}
+
+/* Counts the written row; commits every STORE_BATCH_ROWS rows. */
+static enum status
+batch_row_end(struct store *s)
+{
+	if (++s->pending < STORE_BATCH_ROWS) {
+		return STATUS_OK;
+	}
+	return batch_flush(s);
+}
+
+static void
+rollback(struct store *s)
+{
+	/* SQLite may already have rolled back (disk full): then no-op. */
+	if (in_transaction(s)) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	s->pending = 0;
+}
+
+static enum status
+pragma_int(struct store *s, const char *sql, int *out)
+{
+	sqlite3_stmt *stmt = prepare(s, sql, "read the schema version");
+	if (stmt == NULL) {
+		return STATUS_ERR_STORE;
+	}
+	enum status st = STATUS_OK;
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		*out = sqlite3_column_int(stmt, 0);
+	} else {
+		st = db_fail(s, "read the schema version");
+	}
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+static enum status
+migrate(struct store *s)
+{
+	int version = 0;
+	int app_id = 0;
+	enum status st = pragma_int(s, "PRAGMA user_version", &version);
+	if (st == STATUS_OK) {
+		st = pragma_int(s, "PRAGMA application_id", &app_id);
+	}
+	if (st != STATUS_OK) {
+		return st;
+	}
+	if (app_id != 0 && app_id != STORE_APPLICATION_ID) {
+		LOG_ERR("%s is not a syncready database (application id %d)",
+			s->path, app_id);
+		return STATUS_ERR_STORE;
+	}
+	int known = store_schema_version();
+	if (version > known) {
+		LOG_ERR("%s has schema version %d but this syncready knows "
+			"only up to %d: use a newer syncready",
+			s->path, version, known);
+		return STATUS_ERR_STORE;
+	}
+	if (version == known) {
+		return STATUS_OK;
+	}
+	if (version == 0) {
+		/* Never put our tables into somebody else's database. */
+		int tables = 0;
+		st = pragma_int(s, "SELECT count(*) FROM sqlite_master", &tables);
+		if (st != STATUS_OK) {
+			return st;
+		}
+		if (tables > 0) {
+			LOG_ERR("%s is not a syncready database (it has tables "
+				"but no syncready schema version)",
+				s->path);
+			return STATUS_ERR_STORE;
+		}
+	}
+	for (int v = version; v < known; v++) {
+		char what[64];
+		snprintf(what, sizeof(what), "migrate the schema to version %d",
+			 v + 1);
+		char *set = xasprintf("PRAGMA application_id = %d;"
+				      " PRAGMA user_version = %d",
+				      STORE_APPLICATION_ID, v + 1);
+		st = exec(s, "BEGIN IMMEDIATE", what);
+		if (st == STATUS_OK) {
+			st = exec(s, store_schema_step(v), what);
+		}
+		if (st == STATUS_OK) {
+			st = exec(s, set, what);
+		}
+		if (st == STATUS_OK) {
+			st = exec(s, "COMMIT", what);
+		}
+		free(set);
+		if (st != STATUS_OK) {
+			rollback(s);
+			return st;
+		}
+		LOG_DBG("%s: schema version %d", s->path, v + 1);
+	}
+	return STATUS_OK;
+}
+
+static void
+hostname(char *buf, size_t size)
+{
+	if (gethostname(buf, size) != 0) {
+		buf[0] = '\0';
+	}
+	buf[size - 1] = '\0';
+}
+
+static bool
+process_gone(int64_t pid)
+{
+	if (pid <= 0 || pid > INT_MAX) {
+		return false;
+	}
+	return kill((pid_t)pid, 0) == -1 && errno == ESRCH;
+}
+
+/*
+ * Marks "running" scans failed whose process on this host is gone.  A scan
+ * of another host is left alone: we cannot tell whether it still runs.
+ */
+static enum status
+finish_scan(struct store *s, int64_t scan_id, const char *state,
+	    const char *reason);
+
+/*
+ * Marks "running" scans failed whose process on this host is gone.  A scan
+ * of another host is left alone: we cannot tell whether it still runs.
+ */
+static enum status
+fail_stale_scans(struct store *s)
+{
+	if (sqlite3_db_readonly(s->db, "main") == 1) {
+		return STATUS_OK;
+	}
+	char host[256];
+	hostname(host, sizeof(host));
+	const char *what = "find interrupted scans";
+	sqlite3_stmt *sel = prepare(s,
+				    "SELECT id, pid FROM scans WHERE state ="
+				    " 'running' AND host = ?1",
+				    what);
+	if (sel == NULL) {
+		return STATUS_ERR_STORE;
+	}
+	bind_str(sel, 1, host);
+	int64_t *stale = NULL;
+	size_t n = 0;
+	int rc;
+	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+		if (process_gone(sqlite3_column_int64(sel, 1))) {
+			stale = xreallocarray(stale, n + 1, sizeof(*stale));
+			stale[n++] = sqlite3_column_int64(sel, 0);
+		}
+	}
+	enum status st = STATUS_OK;
+	if (rc != SQLITE_DONE) {
+		st = db_fail(s, what);
+	}
+	sqlite3_finalize(sel);
+	for (size_t i = 0; i < n && st == STATUS_OK; i++) {
+		st = finish_scan(s, stale[i], "failed",
+				 "interrupted (process ended)");
+		if (st == STATUS_OK) {
+			LOG_WARN("scan %" PRId64 " was interrupted (its process"
+				 " ended): marked failed",
+				 stale[i]);
+		}
+	}
+	free(stale);
+	return st;
+}
+
+/* "file:" URI of path, opened immutable (see store_open_existing()). */
+static char *
+immutable_uri(const char *path)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	strbuf_addstr(&sb, "file:");
+	for (const char *p = path; *p != '\0'; p++) {
+		if (*p == '%' || *p == '?' || *p == '#') {
+			strbuf_addf(&sb, "%%%02X", (unsigned char)*p);
+		} else {
+			strbuf_addch(&sb, *p);
+		}
+	}
+	strbuf_addstr(&sb, "?immutable=1");
+	return strbuf_detach(&sb, NULL);
+}
+
+static struct store *
+open_db(const char *path, bool create, bool immutable, enum status *st)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+	s->path = xstrdup(path);
+	*st = STATUS_ERR_STORE;
+
+	int flags = SQLITE_OPEN_READWRITE;
+	if (create) {
+		flags |= SQLITE_OPEN_CREATE;
+	}
+	char *uri = NULL;
+	if (immutable) {
+		uri = immutable_uri(path);
+		flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+	}
+	int rc = sqlite3_open_v2(uri != NULL ? uri : path, &s->db, flags,
+				 NULL);
+	free(uri);
+	if (rc != SQLITE_OK) {
+		if (s->db == NULL) {
+			LOG_ERR("cannot open database %s: %s", path,
+				sqlite3_errstr(rc));
+		} else {
+			LOG_ERR("cannot open database %s: %s", path,
+				sqlite3_errmsg(s->db));
+		}
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	if (create && sqlite3_db_readonly(s->db, "main") == 1) {
+		LOG_ERR("cannot write database %s: the file is read-only",
+			path);
+		goto fail;
+	}
+	/*
+	 * WAL: readers (a report) never block the scan; NORMAL: a commit
+	 * survives a crash of the process, and the database stays consistent
+	 * after a power loss.
+	 */
+	if (exec(s, "PRAGMA foreign_keys = ON", "switch on foreign keys") !=
+		    STATUS_OK ||
+	    migrate(s) != STATUS_OK) {
+		goto fail;
+	}
+	if (sqlite3_db_readonly(s->db, "main") != 1 &&
+	    (exec(s, "PRAGMA journal_mode = WAL", "switch to WAL") !=
+		     STATUS_OK ||
+	     exec(s, "PRAGMA synchronous = NORMAL", "set synchronous") !=
+		     STATUS_OK)) {
+		goto fail;
+	}
+	if (fail_stale_scans(s) != STATUS_OK) {
+		goto fail;
+	}
+	*st = STATUS_OK;
+	return s;
+fail:
+	store_free(s);
+	return NULL;
+}
+
+struct store *
+store_open(const char *path, enum status *st)
+{
+	return open_db(path != NULL ? path : STORE_DEFAULT_PATH, true, false,
+		       st);
+}
+
+struct store *
+store_open_existing(const char *path, enum status *st)
+{
+	if (path == NULL) {
+		path = STORE_DEFAULT_PATH;
+	}
+	if (access(path, F_OK) != 0) {
+		LOG_ERRNO("cannot open database %s", path);
+		*st = STATUS_ERR_STORE;
+		return NULL;
+	}
+	/*
+	 * A WAL database we cannot write may lack the -shm file SQLite needs
+	 * to read it; read such a file as an immutable snapshot instead.
+	 */
+	return open_db(path, false, access(path, W_OK) != 0, st);
+}
+
+const char *
+store_path(const struct store *s)
+{
+	return s->path;
+}
+
+void
+store_free(struct store *s)
+{
+	if (s == NULL) {
+		return;
+	}
+	if (s->db != NULL) {
+		/* Rows written so far are kept, as store_scan_fail() keeps them. */
+		if (in_transaction(s)) {
+			batch_flush(s);
+			rollback(s);
+		}
+		for (size_t i = 0; i < STMT_COUNT; i++) {
+			sqlite3_finalize(s->stmt[i]);
+		}
+		if (sqlite3_close(s->db) != SQLITE_OK) {
+			LOG_ERR("cannot close database %s: %s", s->path,
+				sqlite3_errmsg(s->db));
+		}
+	}
+	free(s->path);
+	free(s);
+}
+
+enum status
+store_scan_begin(struct store *s, const struct store_scan_meta *meta,
+		 int64_t *scan_id)
+{
+	enum status st = batch_flush(s);
+	if (st != STATUS_OK) {
+		return st;
+	}
+	const char *what = "record the start of the scan";
+	sqlite3_stmt *stmt = prepare(
+		s,
+		"INSERT INTO scans (state, started, source_kind, source, base,"
+		" filter, rule_pack, rule_pack_hash, label, tool_version, pid,"
+		" host) VALUES ('running', " NOW_SQL ", ?1, ?2, ?3, ?4, ?5,"
+		" ?6, ?7, ?8, ?9, ?10)",
+		what);
+	if (stmt == NULL) {
+		return STATUS_ERR_STORE;
+	}
+	char host[256];
+	hostname(host, sizeof(host));
+	bind_str(stmt, 1, meta->source_kind != NULL ? meta->source_kind : "");
+	bind_str(stmt, 2, meta->source != NULL ? meta->source : "");
+	bind_str(stmt, 3, meta->base);
+	bind_str(stmt, 4, meta->filter);
+	bind_str(stmt, 5, meta->rule_pack);
+	bind_str(stmt, 6, meta->rule_pack_hash);
+	bind_str(stmt, 7, meta->label);
+	bind_str(stmt, 8, meta->tool_version);
+	sqlite3_bind_int64(stmt, 9, (int64_t)getpid());
+	bind_str(stmt, 10, host);
+	st = step_done(s, stmt, what);
+	if (st == STATUS_OK) {
+		*scan_id = sqlite3_last_insert_rowid(s->db);
+	}
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+enum status
+store_scan_set_base(struct store *s, int64_t scan_id, const char *base)
+{
+	const char *what = "record the base DN of the scan";
+	sqlite3_stmt *stmt =
+		prepare(s, "UPDATE scans SET base = ?2 WHERE id = ?1", what);
+	if (stmt == NULL) {
+		return STATUS_ERR_STORE;
+	}
+	sqlite3_bind_int64(stmt, 1, scan_id);
+	bind_str(stmt, 2, base);
+	enum status st = step_done(s, stmt, what);
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+enum status
+store_add_object(struct store *s, int64_t scan_id,
+		 const struct store_object *obj)
+{
+	const char *what = "record an object";
+	sqlite3_stmt *stmt = row_stmt(s, STMT_ADD_OBJECT, what);
+	if (stmt == NULL) {
+		return STATUS_ERR_STORE;
+	}
+	enum status st = batch_row_begin(s);
+	if (st != STATUS_OK) {
+		return st;
+	}
+	sqlite3_bind_int64(stmt, 1, scan_id);
+	bind_str(stmt, 2, obj->key != NULL ? obj->key : obj->dn);
+	bind_str(stmt, 3, obj->dn);
+	bind_str(stmt, 4, obj->cn);
+	bind_str(stmt, 5, obj->objectclass);
+	st = step_done(s, stmt, what);
+	if (st != STATUS_OK) {
+		return st;
+	}
+	return batch_row_end(s);
+}
+
+enum status
+store_add_skipped(struct store *s, int64_t scan_id, const char *reason)
+{
+	const char *what = "record a skipped object";
+	sqlite3_stmt *stmt = row_stmt(s, STMT_ADD_SKIPPED, what);
+	if (stmt == NULL) {
+		return STATUS_ERR_STORE;
+	}
+	enum status st = batch_row_begin(s);
+	if (st != STATUS_OK) {
+		return st;
+	}
+	sqlite3_bind_int64(stmt, 1, scan_id);
+	bind_str(stmt, 2, reason != NULL ? reason : "");
+	st = step_done(s, stmt, what);
+	if (st != STATUS_OK) {
+		return st;
+	}
+	return batch_row_end(s);
+}
+
+enum status
+store_add_not_crawled(struct store *s, int64_t scan_id, const char *ref)
+{
+	const char *what = "record a reference not crawled";
+	sqlite3_stmt *stmt = row_stmt(s, STMT_ADD_NOT_CRAWLED, what);
+	if (stmt == NULL) {
+		return STATUS_ERR_STORE;
+	}
+	enum status st = batch_row_begin(s);
+	if (st != STATUS_OK) {
+		return st;
+	}
+	sqlite3_bind_int64(stmt, 1, scan_id);
+	bind_str(stmt, 2, ref != NULL ? ref : "");
+	st = step_done(s, stmt, what);
+	if (st != STATUS_OK) {
+		return st;
+	}
+	return batch_row_end(s);
+}
+
+enum status
+store_add_finding(struct store *s, int64_t scan_id, const struct finding *f)
+{
+	if (f->error == NULL && f->dup_key == NULL) {
+		/* Neither a finding nor a candidate: nothing to keep. */
+		return STATUS_OK;
+	}
+	const char *what = "record a finding";
+	sqlite3_stmt *stmt = row_stmt(s, STMT_ADD_FINDING, what);
+	if (stmt == NULL) {
+		return STATUS_ERR_STORE;
+	}
+	enum status st = batch_row_begin(s);
+	if (st != STATUS_OK) {
+		return st;
+	}
+	sqlite3_bind_int64(stmt, 1, scan_id);
+	bind_str(stmt, 2, f->objectguid != NULL ? f->objectguid : f->dn);
+	bind_str(stmt, 3, f->dn != NULL ? f->dn : "");
+	bind_str(stmt, 4, f->cn);
+	bind_str(stmt, 5, f->objectclass);
+	bind_str(stmt, 6, f->attribute != NULL ? f->attribute : "");
+	bind_str(stmt, 7, f->value != NULL ? f->value : "");
+	bind_str(stmt, 8, f->rule);
+	bind_str(stmt, 9, f->error);
+	bind_str(stmt, 10, f->update);
+	bind_str(stmt, 11, f->proposed_action);
+	bind_str(stmt, 12, finding_severity_str(f->severity));
+	bind_str(stmt, 13, f->dup_key);
+	if (f->dup_key != NULL) {
+		bind_str(stmt, 14, f->dup_rule);
+		bind_str(stmt, 15, f->dup_error);
+		bind_str(stmt, 16, f->dup_update);
+		bind_str(stmt, 17, f->dup_action);
+		bind_str(stmt, 18, finding_severity_str(f->dup_severity));
+	}
+	st = step_done(s, stmt, what);
+	if (st != STATUS_OK) {
+		return st;
+	}
+	return batch_row_end(s);
+}
+
+/* Runs one statement with ?1 bound to the scan id. */
+static enum status
+run_for_scan(struct store *s, int64_t scan_id, const char *sql,
+	     const char *what)
+{
+	sqlite3_stmt *stmt = prepare(s, sql, what);
+	if (stmt == NULL) {
+		return STATUS_ERR_STORE;
+	}
+	sqlite3_bind_int64(stmt, 1, scan_id);
+	enum status st = step_done(s, stmt, what);
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+/*
+ * Every candidate whose dup_key is held by more than one candidate row of
+ * the scan (other objects, or the same object twice) takes its dup
+ * variant; candidates left without an error are no finding.
+ */
+static enum status
+resolve_duplicates(struct store *s, int64_t scan_id)
+{
+	enum status st = run_for_scan(
+		s, scan_id,
+		"UPDATE findings SET rule = dup_rule, error = dup_error,"
+		" update_value = dup_update, proposed_action = dup_action,"
+		" severity = coalesce(dup_severity, severity), duplicated = 1"
+		" WHERE scan_id = ?1 AND dup_key IS NOT NULL AND dup_key IN"
+		" (SELECT dup_key FROM findings WHERE scan_id = ?1 AND"
+		" dup_key IS NOT NULL GROUP BY dup_key HAVING count(*) > 1)",
+		"resolve duplicate candidates");
+	if (st != STATUS_OK) {
+		return st;
+	}
+	return run_for_scan(s, scan_id,
+			    "DELETE FROM findings WHERE scan_id = ?1 AND"
+			    " dup_key IS NOT NULL AND error IS NULL",
+			    "drop candidates that are no finding");
+}
+
+/* Ends the scan as state (with reason), storing its counts. */
+static enum status
+finish_scan(struct store *s, int64_t scan_id, const char *state,
+	    const char *reason)
+{
+	const char *what = "record the end of the scan";
+	sqlite3_stmt *stmt = prepare(
+		s,
+		"UPDATE scans SET state = ?2, reason = ?3, finished = " NOW_SQL
+		", objects_read = (SELECT count(*) FROM objects WHERE scan_id"
+		" = ?1), objects_skipped = (SELECT coalesce(sum(count), 0)"
+		" FROM skipped WHERE scan_id = ?1), findings = c.n, errors ="
+		" c.e, warnings = c.w, infos = c.i FROM (SELECT count(*) AS n,"
+		" coalesce(sum(severity = 'error'), 0) AS e,"
+		" coalesce(sum(severity = 'warning'), 0) AS w,"
+		" coalesce(sum(severity = 'info'), 0) AS i FROM findings"
+		" WHERE scan_id = ?1 AND error IS NOT NULL) AS c"
+		" WHERE id = ?1 AND state = 'running'",
+		what);
+	if (stmt == NULL) {
+		return STATUS_ERR_STORE;
+	}
+	sqlite3_bind_int64(stmt, 1, scan_id);
+	bind_str(stmt, 2, state);
+	bind_str(stmt, 3, reason);
+	enum status st = step_done(s, stmt, what);
+	sqlite3_finalize(stmt);
+	if (st == STATUS_OK && sqlite3_changes(s->db) != 1) {
+		LOG_ERR("cannot end scan %" PRId64 " in %s: it is not running",
+			scan_id, s->path);
+		st = STATUS_ERR_STORE;
+	}
+	return st;
+}
+
+enum status
+store_scan_complete(struct store *s, int64_t scan_id)
+{
+	enum status st = batch_flush(s);
+	if (st == STATUS_OK) {
+		st = exec(s, "BEGIN IMMEDIATE", "start a transaction");
+	}
+	if (st == STATUS_OK) {
+		st = resolve_duplicates(s, scan_id);
+	}
+	if (st == STATUS_OK) {
+		st = finish_scan(s, scan_id, "complete", NULL);
+	}
+	if (st == STATUS_OK) {
+		st = exec(s, "COMMIT", "commit the complete scan");
+	}
+	if (st != STATUS_OK) {
+		rollback(s);
+	}
+	return st;
+}
+
+enum status
+store_scan_fail(struct store *s, int64_t scan_id, const char *reason)
+{
+	/* Keep what was written; if even that fails, keep what was committed. */
+	if (batch_flush(s) != STATUS_OK) {
+		rollback(s);
+	}
+	return finish_scan(s, scan_id, "failed",
+			   reason != NULL ? reason : "failed");
+}
+
+enum status
+store_flush(struct store *s)
+{
+	return batch_flush(s);
+}
+
+void
+store_scan_release(struct store_scan *scan)
+{
+	if (scan == NULL) {
+		return;
+	}
+	free(scan->state);
+	free(scan->reason);
+	free(scan->started);
+	free(scan->finished);
+	free(scan->source_kind);
+	free(scan->source);
+	free(scan->base);
+	free(scan->filter);
+	free(scan->rule_pack);
+	free(scan->rule_pack_hash);
+	free(scan->label);
+	free(scan->tool_version);
+	memset(scan, 0, sizeof(*scan));
+}
+
+#define SCAN_COLUMNS                                                           \
+	"id, state, reason, started, finished, source_kind, source, base,"    \
+	" filter, rule_pack, rule_pack_hash, label, tool_version,"            \
+	" objects_read, objects_skipped, findings, errors, warnings, infos"
+
+static void
+scan_from_row(sqlite3_stmt *stmt, struct store_scan *out)
+{
+	out->id = sqlite3_column_int64(stmt, 0);
+	out->state = column_dup(stmt, 1);
+	out->reason = column_dup(stmt, 2);
+	out->started = column_dup(stmt, 3);
+	out->finished = column_dup(stmt, 4);
+	out->source_kind = column_dup(stmt, 5);
+	out->source = column_dup(stmt, 6);
+	out->base = column_dup(stmt, 7);
+	out->filter = column_dup(stmt, 8);
+	out->rule_pack = column_dup(stmt, 9);
+	out->rule_pack_hash = column_dup(stmt, 10);
+	out->label = column_dup(stmt, 11);
+	out->tool_version = column_dup(stmt, 12);
+	out->objects_read = sqlite3_column_int64(stmt, 13);
+	out->objects_skipped = sqlite3_column_int64(stmt, 14);
+	out->findings = sqlite3_column_int64(stmt, 15);
+	out->errors = sqlite3_column_int64(stmt, 16);
+	out->warnings = sqlite3_column_int64(stmt, 17);
+	out->infos = sqlite3_column_int64(stmt, 18);
+}
+
+enum status
+store_list_scans(struct store *s, struct store_scan **scans, size_t *n)
+{
+	*scans = NULL;
+	*n = 0;
+	const char *what = "list the scans";
+	sqlite3_stmt *stmt = prepare(
+		s, "SELECT " SCAN_COLUMNS " FROM scans ORDER BY id", what);
+	if (stmt == NULL) {
+		return STATUS_ERR_STORE;
+	}
+	struct store_scan *list = NULL;
+	size_t count = 0;
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		list = xreallocarray(list, count + 1, sizeof(*list));
+		scan_from_row(stmt, &list[count]);
+		count++;
+	}
+	enum status st = STATUS_OK;
+	if (rc != SQLITE_DONE) {
+		st = db_fail(s, what);
+		store_scans_free(list, count);
+	} else {
+		*scans = list;
+		*n = count;
+	}
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+void
+store_scans_free(struct store_scan *scans, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		store_scan_release(&scans[i]);
+	}
+	free(scans);
+}
+
+/* Reads the one scan stmt selects into out; what names it in errors. */
+static enum status
+get_one_scan(struct store *s, sqlite3_stmt *stmt, const char *spec,
+	     struct store_scan *out)
+{
+	memset(out, 0, sizeof(*out));
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		scan_from_row(stmt, out);
+		return STATUS_OK;
+	}
+	if (rc == SQLITE_DONE) {
+		LOG_ERR("no %s in %s", spec, s->path);
+		return STATUS_ERR_USAGE;
+	}
+	return db_fail(s, "read a scan");
+}
+
+static bool
+parse_id(const char *spec, int64_t *id)
+{
+	if (spec[0] < '0' || spec[0] > '9') {
+		return false;
+	}
+	errno = 0;
+	char *end = NULL;
+	long long v = strtoll(spec, &end, 10);
+	if (errno != 0 || *end != '\0' || v <= 0) {
+		return false;
+	}
+	*id = v;
+	return true;
+}
+
+enum status
+store_get_scan(struct store *s, const char *spec, struct store_scan *out)
+{
+	memset(out, 0, sizeof(*out));
+	int64_t id = 0;
+	const char *sql;
+	if (spec == NULL || strcmp(spec, "latest") == 0) {
+		spec = "latest";
+		sql = "SELECT " SCAN_COLUMNS " FROM scans WHERE state ="
+		      " 'complete' ORDER BY id DESC LIMIT 1";
+	} else if (parse_id(spec, &id)) {
+		sql = "SELECT " SCAN_COLUMNS " FROM scans WHERE id = ?1";
+	} else {
+		LOG_ERR("invalid scan '%s': expected a scan id or \"latest\"",
+			spec);
+		return STATUS_ERR_USAGE;
+	}
+	sqlite3_stmt *stmt = prepare(s, sql, "read a scan");
+	if (stmt == NULL) {
+		return STATUS_ERR_STORE;
+	}
+	if (id != 0) {
+		sqlite3_bind_int64(stmt, 1, id);
+	}
+	char label[64];
+	if (id != 0) {
+		snprintf(label, sizeof(label), "scan %" PRId64, id);
+	} else {
+		snprintf(label, sizeof(label), "complete scan");
+	}
+	enum status st = get_one_scan(s, stmt, label, out);
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+enum status
+store_get_previous(struct store *s, int64_t scan_id, struct store_scan *out)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *stmt = prepare(
+		s,
+		"SELECT " SCAN_COLUMNS " FROM scans AS p WHERE p.state ="
+		" 'complete' AND p.id < ?1 AND EXISTS (SELECT 1 FROM scans AS c"
+		" WHERE c.id = ?1 AND c.source_kind = p.source_kind AND"
+		" c.source = p.source AND c.base IS p.base) ORDER BY p.id DESC"
+		" LIMIT 1",
+		"read the previous scan");
+	if (stmt == NULL) {
+		return STATUS_ERR_STORE;
+	}
+	sqlite3_bind_int64(stmt, 1, scan_id);
+	char label[80];
+	snprintf(label, sizeof(label), "complete scan before scan %" PRId64
+		 " of the same source", scan_id);
+	enum status st = get_one_scan(s, stmt, label, out);
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+enum status
+store_skipped_counts(struct store *s, int64_t scan_id,
+		     struct store_count **counts, size_t *n)
+{
+	*counts = NULL;
+	*n = 0;
+	const char *what = "read the skipped counts";
+	sqlite3_stmt *stmt = prepare(s,
+				     "SELECT reason, count FROM skipped WHERE"
+				     " scan_id = ?1 ORDER BY count DESC, reason",
+				     what);
+	if (stmt == NULL) {
+		return STATUS_ERR_STORE;
+	}
+	sqlite3_bind_int64(stmt, 1, scan_id);
+	struct store_count *list = NULL;
+	size_t count = 0;
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		list = xreallocarray(list, count + 1, sizeof(*list));
+		list[count].name = column_dup(stmt, 0);
+		list[count].count = sqlite3_column_int64(stmt, 1);
+		count++;
+	}
+	enum status st = STATUS_OK;
+	if (rc != SQLITE_DONE) {
+		st = db_fail(s, what);
+		store_counts_free(list, count);
+	} else {
+		*counts = list;
+		*n = count;
+	}
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+void
+store_counts_free(struct store_count *counts, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(counts[i].name);
+	}
+	free(counts);
+}
+
+enum status
+store_set_decision(struct store *s, int64_t scan_id,
+		   const struct store_decision *d)
+{
+	const char *what = "record a decision";
+	sqlite3_stmt *stmt = prepare(
+		s,
+		"INSERT INTO decisions (scan_id, object_key, attribute, value,"
+		" action, update_value, origin, recorded) VALUES (?1, ?2, ?3,"
+		" ?4, ?5, ?6, ?7, " NOW_SQL ") ON CONFLICT (scan_id,"
+		" object_key, attribute, value) DO UPDATE SET action ="
+		" excluded.action, update_value = excluded.update_value,"
+		" origin = excluded.origin, recorded = excluded.recorded",
+		what);
+	if (stmt == NULL) {
+		return STATUS_ERR_STORE;
+	}
+	sqlite3_bind_int64(stmt, 1, scan_id);
+	bind_str(stmt, 2, d->key);
+	bind_str(stmt, 3, d->attribute);
+	bind_str(stmt, 4, d->value != NULL ? d->value : "");
+	bind_str(stmt, 5, d->action);
+	bind_str(stmt, 6, d->update);
+	bind_str(stmt, 7, d->origin);
+	enum status st = step_done(s, stmt, what);
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+enum status
+store_each_finding(struct store *s, int64_t scan_id,
+		   enum status (*fn)(void *ctx, const struct finding *f),
+		   void *ctx)
+{
+	return store_each_finding_compared(s, scan_id, 0, fn, ctx);
+}
+
+enum status
+store_each_finding_compared(struct store *s, int64_t scan_id,
+			    int64_t previous_id,
+			    enum status (*fn)(void *ctx,
+					      const struct finding *f),
+			    void *ctx)
+{
+	const char *what = "read the findings";
+	sqlite3_stmt *stmt = prepare(
+		s,
+		"SELECT f.dn, f.cn, f.objectclass, f.object_key, f.attribute,"
+		" f.value, f.rule, f.error, coalesce(d.update_value,"
+		" f.update_value), f.proposed_action, f.severity, d.action,"
+		" CASE WHEN ?2 = 0 THEN NULL WHEN EXISTS (SELECT 1 FROM"
+		" findings AS p WHERE p.scan_id = ?2 AND p.object_key ="
+		" f.object_key AND p.attribute = f.attribute AND p.value ="
+		" f.value AND p.rule IS f.rule) THEN 'open' ELSE 'new' END"
+		" FROM findings AS f LEFT JOIN decisions AS d ON d.scan_id ="
+		" f.scan_id AND d.object_key = f.object_key AND d.attribute ="
+		" f.attribute AND d.value = f.value WHERE f.scan_id = ?1 AND"
+		" f.error IS NOT NULL ORDER BY f.dn COLLATE NOCASE,"
+		" f.attribute, f.value, f.rule, f.id",
+		what);
+	if (stmt == NULL) {
+		return STATUS_ERR_STORE;
+	}
+	sqlite3_bind_int64(stmt, 1, scan_id);
+	sqlite3_bind_int64(stmt, 2, previous_id);
+	enum status st = STATUS_OK;
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		/*
+		 * The column text lives until the next step: exactly the
+		 * borrowed lifetime struct finding promises.
+		 */
+		struct finding f = {
+			.dn = (const char *)sqlite3_column_text(stmt, 0),
+			.cn = (const char *)sqlite3_column_text(stmt, 1),
+			.objectclass = (const char *)sqlite3_column_text(stmt, 2),
+			.objectguid = (const char *)sqlite3_column_text(stmt, 3),
+			.attribute = (const char *)sqlite3_column_text(stmt, 4),
+			.value = (const char *)sqlite3_column_text(stmt, 5),
+			.rule = (const char *)sqlite3_column_text(stmt, 6),
+			.error = (const char *)sqlite3_column_text(stmt, 7),
+			.update = (const char *)sqlite3_column_text(stmt, 8),
+			.proposed_action =
+				(const char *)sqlite3_column_text(stmt, 9),
+			.action = (const char *)sqlite3_column_text(stmt, 11),
+			.status = (const char *)sqlite3_column_text(stmt, 12),
+		};
+		const char *sev = (const char *)sqlite3_column_text(stmt, 10);
+		if (sev == NULL || !finding_severity_parse(sev, &f.severity)) {
+			f.severity = FINDING_ERROR;
+		}
+		st = fn(ctx, &f);
+		if (st != STATUS_OK) {
+			break;
+		}
+	}
+	if (st == STATUS_OK && rc != SQLITE_DONE) {
+		st = db_fail(s, what);
+	}
+	sqlite3_finalize(stmt);
+	return st;
+}

@@ -1,0 +1,712 @@
+/*
+ * Unit tests of store/: schema creation and migration, a scan's round
+ * trip, duplicate resolution, failed and interrupted scans, and clean
+ * errors for read-only, full and foreign databases.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "common/log.h"
+#include "common/strbuf.h"
+#include "common/xalloc.h"
+#include "store/schema.h"
+#include "store/store.h"
+#include "tap.h"
+
+static char tmpdir[] = "/tmp/test-store-XXXXXX";
+static unsigned db_seq;
+
+/* A fresh database path in the test's directory. */
+static char *
+db_path(void)
+{
+	return xasprintf("%s/t%u.db", tmpdir, ++db_seq);
+}
+
+static int
+db_int(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	int v = -1;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_stmt *stmt = NULL;
+		if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK &&
+		    sqlite3_step(stmt) == SQLITE_ROW) {
+			v = sqlite3_column_int(stmt, 0);
+		}
+		sqlite3_finalize(stmt);
+	}
+	sqlite3_close(db);
+	return v;
+}
+
+static bool
+db_exec(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	bool ok = sqlite3_open(path, &db) == SQLITE_OK &&
+		  sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK;
+	sqlite3_close(db);
+	return ok;
+}
+
+static const struct store_scan_meta meta = {
+	.source_kind = "ldif",
+	.source = "contoso.ldif",
+	.filter = "(objectClass=*)",
+	.rule_pack = "multi-tenant",
+	.rule_pack_hash = "abc123",
+	.label = "test",
+	.tool_version = "0.1.0",
+};
+
+static enum status
+add_obj(struct store *s, int64_t id, const char *key, const char *dn)
+{
+	struct store_object o = {.key = key, .dn = dn, .cn = "cn",
+				 .objectclass = "user"};
+	return store_add_object(s, id, &o);
+}
+
+/* A plain finding on an object. */
+static struct finding
+plain(const char *key, const char *dn, const char *attr, const char *value,
+      const char *rule, const char *error)
+{
+	struct finding f = {
+		.dn = dn,
+		.cn = "cn",
+		.objectclass = "user",
+		.objectguid = key,
+		.attribute = attr,
+		.value = value,
+		.rule = rule,
+		.error = error,
+		.update = "fixed",
+		.proposed_action = "Edit",
+		.severity = FINDING_ERROR,
+	};
+	return f;
+}
+
+/* A duplicate candidate: plain variant error (may be NULL) + dup one. */
+static struct finding
+candidate(const char *key, const char *dn, const char *attr,
+	  const char *value, const char *error, const char *dup_key)
+{
+	struct finding f = plain(key, dn, attr, value, "x.format", error);
+	f.severity = FINDING_WARNING;
+	f.dup_key = dup_key;
+	f.dup_rule = "x.duplicate";
+	f.dup_error = "Duplicate";
+	f.dup_update = "";
+	f.dup_action = "Remove";
+	f.dup_severity = FINDING_ERROR;
+	return f;
+}
+
+/* Collects findings as "dn|attr|value|rule|error|severity|action|status". */
+static enum status
+collect(void *ctx, const struct finding *f)
+{
+	struct strbuf *sb = ctx;
+	strbuf_addf(sb, "%s|%s|%s|%s|%s|%s|%s|%s\n", f->dn, f->attribute,
+		    f->value, f->rule, f->error,
+		    finding_severity_str(f->severity),
+		    f->action != NULL ? f->action : "-",
+		    f->status != NULL ? f->status : "-");
+	if (f->dup_key != NULL || f->dup_error != NULL) {
+		strbuf_addstr(sb, "dup fields set!\n");
+	}
+	return STATUS_OK;
+}
+
+static char *
+findings_of(struct store *s, int64_t id, int64_t prev)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	if (store_each_finding_compared(s, id, prev, collect, &sb) !=
+	    STATUS_OK) {
+		strbuf_addstr(&sb, "ERROR");
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+static void
+test_create_reopen(void)
+{
+	char *path = db_path();
+	enum status st = STATUS_ERR_UNEXPECTED;
+	struct store *s = store_open(path, &st);
+	ok(s != NULL && st == STATUS_OK, "a new database is created");
+	store_free(s);
+	is_int(db_int(path, "PRAGMA user_version"), store_schema_version(),
+	       "the schema version is recorded");
+	ok(store_schema_version() >= 1, "there is at least one migration");
+	is_int(db_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN"
+			    " ('scans', 'skipped', 'not_crawled', 'objects',"
+			    " 'findings', 'decisions')"),
+	       6, "every table exists");
+	/* Header bytes 18 and 19 are 2 in a WAL database. */
+	unsigned char hdr[20] = {0};
+	FILE *fp = fopen(path, "rb");
+	ok(fp != NULL && fread(hdr, 1, sizeof(hdr), fp) == sizeof(hdr) &&
+		   hdr[18] == 2 && hdr[19] == 2,
+	   "the database is in WAL mode");
+	if (fp != NULL) {
+		fclose(fp);
+	}
+
+	s = store_open_existing(path, &st);
+	ok(s != NULL && st == STATUS_OK, "the database opens again");
+	struct store_scan *scans = NULL;
+	size_t n = 99;
+	is_int(store_list_scans(s, &scans, &n), STATUS_OK, "list scans");
+	is_int(n, 0, "a new database has no scan");
+	store_scans_free(scans, n);
+	struct store_scan latest;
+	unsigned errs = log_error_count();
+	is_int(store_get_scan(s, "latest", &latest), STATUS_ERR_USAGE,
+	       "no latest scan in an empty database");
+	is_int(log_error_count() - errs, 1, "that is logged once");
+	store_scan_release(&latest);
+	store_free(s);
+
+	/* Opening an older version migrates it: simulate "no steps yet". */
+	char *empty = db_path();
+	ok(db_exec(empty, "PRAGMA user_version = 0"), "an empty sqlite file");
+	s = store_open(empty, &st);
+	ok(s != NULL, "an empty sqlite file is migrated from version 0");
+	store_free(s);
+	is_int(db_int(empty, "PRAGMA user_version"), store_schema_version(),
+	       "to the current version");
+
+	char *missing = xasprintf("%s/missing.db", tmpdir);
+	errs = log_error_count();
+	s = store_open_existing(missing, &st);
+	ok(s == NULL && st == STATUS_ERR_STORE,
+	   "store_open_existing does not create a database");
+	is_int(log_error_count() - errs, 1, "that is logged once");
+	ok(access(missing, F_OK) != 0, "and no file appears");
+	free(missing);
+	free(empty);
+	free(path);
+}
+
+static void
+test_round_trip(void)
+{
+	char *path = db_path();
+	enum status st;
+	struct store *s = store_open(path, &st);
+	int64_t id = 0;
+	is_int(store_scan_begin(s, &meta, &id), STATUS_OK, "scan begins");
+	ok(id > 0, "the scan has an id");
+
+	struct store_scan scan;
+	is_int(store_get_scan(s, "latest", &scan), STATUS_ERR_USAGE,
+	       "a running scan is not the latest");
+	store_scan_release(&scan);
+
+	is_int(store_scan_set_base(s, id, "DC=contoso,DC=com"), STATUS_OK,
+	       "base set");
+	ok(add_obj(s, id, "g1", "CN=b,DC=contoso,DC=com") == STATUS_OK &&
+		   add_obj(s, id, "g2", "CN=A,DC=contoso,DC=com") == STATUS_OK &&
+		   add_obj(s, id, "g3", "CN=c,DC=contoso,DC=com") == STATUS_OK &&
+		   add_obj(s, id, "g4", "CN=krbtgt,DC=contoso,DC=com") ==
+			   STATUS_OK,
+	   "objects added");
+	ok(store_add_skipped(s, id, "well-known account") == STATUS_OK &&
+		   store_add_skipped(s, id, "well-known account") == STATUS_OK &&
+		   store_add_skipped(s, id, "critical system object") ==
+			   STATUS_OK,
+	   "skipped added");
+	is_int(store_add_not_crawled(s, id, "ldap://other/DC=x"), STATUS_OK,
+	       "reference added");
+
+	struct finding f1 = plain("g1", "CN=b,DC=contoso,DC=com", "mail",
+				  "b@x", "mail.format", "Format");
+	struct finding f2 = plain("g2", "CN=A,DC=contoso,DC=com", "mail",
+				  "a,\"q\"\r\n\xc3\xa4", "mail.character",
+				  "Character");
+	struct finding f3 = plain("g2", "CN=A,DC=contoso,DC=com", "displayname",
+				  "", "displayname.blank", "Blank");
+	f3.severity = FINDING_WARNING;
+	struct finding f4 = plain("g3", "CN=c,DC=contoso,DC=com", "cn", "c",
+				  "cn.info", "Length");
+	f4.severity = FINDING_INFO;
+	struct finding none = plain("g3", "CN=c,DC=contoso,DC=com", "cn", "c",
+				    NULL, NULL);
+	ok(store_add_finding(s, id, &f1) == STATUS_OK &&
+		   store_add_finding(s, id, &f2) == STATUS_OK &&
+		   store_add_finding(s, id, &f3) == STATUS_OK &&
+		   store_add_finding(s, id, &f4) == STATUS_OK &&
+		   store_add_finding(s, id, &none) == STATUS_OK,
+	   "findings added");
+	is_int(store_scan_complete(s, id), STATUS_OK, "scan completes");
+	is_int(store_scan_complete(s, id), STATUS_ERR_STORE,
+	       "a complete scan cannot complete again");
+
+	is_int(store_get_scan(s, "latest", &scan), STATUS_OK, "latest scan");
+	is_int(scan.id, id, "latest is this scan");
+	is_str(scan.state, "complete", "state complete");
+	is_str(scan.reason, NULL, "no reason");
+	is_str(scan.base, "DC=contoso,DC=com", "base");
+	is_str(scan.source_kind, "ldif", "source kind");
+	is_str(scan.source, "contoso.ldif", "source");
+	is_str(scan.filter, "(objectClass=*)", "filter");
+	is_str(scan.rule_pack, "multi-tenant", "rule pack");
+	is_str(scan.rule_pack_hash, "abc123", "rule pack hash");
+	is_str(scan.label, "test", "label");
+	is_str(scan.tool_version, "0.1.0", "tool version");
+	ok(scan.started != NULL && strlen(scan.started) == 20 &&
+		   scan.started[10] == 'T' && scan.started[19] == 'Z',
+	   "started is ISO 8601 UTC");
+	ok(scan.finished != NULL, "finished is set");
+	is_int(scan.objects_read, 4, "objects read");
+	is_int(scan.objects_skipped, 3, "objects skipped");
+	is_int(scan.findings, 4, "findings counted");
+	is_int(scan.errors, 2, "errors counted");
+	is_int(scan.warnings, 1, "warnings counted");
+	is_int(scan.infos, 1, "infos counted");
+	store_scan_release(&scan);
+
+	char *idstr = xasprintf("%lld", (long long)id);
+	is_int(store_get_scan(s, idstr, &scan), STATUS_OK, "scan by id");
+	is_int(scan.id, id, "the right one");
+	store_scan_release(&scan);
+	free(idstr);
+	is_int(store_get_scan(s, "12x", &scan), STATUS_ERR_USAGE,
+	       "a bad scan spec is a usage error");
+	is_int(store_get_scan(s, "999", &scan), STATUS_ERR_USAGE,
+	       "an unknown scan id is a usage error");
+
+	struct store_count *counts = NULL;
+	size_t n = 0;
+	is_int(store_skipped_counts(s, id, &counts, &n), STATUS_OK,
+	       "skipped counts");
+	is_int(n, 2, "two reasons");
+	if (n == 2) {
+		is_str(counts[0].name, "well-known account",
+		       "most frequent first");
+		is_int(counts[0].count, 2, "counted twice");
+		is_int(counts[1].count, 1, "counted once");
+	}
+	store_counts_free(counts, n);
+
+	char *got = findings_of(s, id, 0);
+	is_str(got,
+	       "CN=A,DC=contoso,DC=com|displayname||displayname.blank|Blank|"
+	       "warning|-|-\n"
+	       "CN=A,DC=contoso,DC=com|mail|a,\"q\"\r\n\xc3\xa4|mail.character|"
+	       "Character|error|-|-\n"
+	       "CN=b,DC=contoso,DC=com|mail|b@x|mail.format|Format|error|-|-\n"
+	       "CN=c,DC=contoso,DC=com|cn|c|cn.info|Length|info|-|-\n",
+	       "findings in DN (case-insensitive), attribute order, bytes kept");
+	free(got);
+
+	/* A decision from an imported CSV shows as the finding's action. */
+	struct store_decision d = {.key = "g1", .attribute = "mail",
+				   .value = "b@x", .action = "Edit",
+				   .update = "b@contoso.com",
+				   .origin = "fix.csv"};
+	is_int(store_set_decision(s, id, &d), STATUS_OK, "decision recorded");
+	d.action = "Complete";
+	is_int(store_set_decision(s, id, &d), STATUS_OK,
+	       "decision replaced");
+	got = findings_of(s, id, 0);
+	ok(strstr(got, "b@x|mail.format|Format|error|Complete|-") != NULL,
+	   "the decision's action is read back");
+	free(got);
+
+	/* A second scan of the same source: compare with the first. */
+	int64_t id2 = 0;
+	store_scan_begin(s, &meta, &id2);
+	store_scan_set_base(s, id2, "DC=contoso,DC=com");
+	struct finding moved = f1;
+	moved.dn = "CN=b,OU=moved,DC=contoso,DC=com";
+	struct finding fresh = plain("g9", "CN=n,DC=contoso,DC=com", "mail",
+				     "n@x", "mail.format", "Format");
+	ok(store_add_finding(s, id2, &moved) == STATUS_OK &&
+		   store_add_finding(s, id2, &fresh) == STATUS_OK &&
+		   store_scan_complete(s, id2) == STATUS_OK,
+	   "second scan");
+	is_int(store_get_previous(s, id2, &scan), STATUS_OK,
+	       "previous scan found");
+	is_int(scan.id, id, "previous is the first scan");
+	store_scan_release(&scan);
+	is_int(store_get_previous(s, id, &scan), STATUS_ERR_USAGE,
+	       "the first scan has no previous one");
+	got = findings_of(s, id2, id);
+	is_str(got,
+	       "CN=b,OU=moved,DC=contoso,DC=com|mail|b@x|mail.format|Format|"
+	       "error|-|open\n"
+	       "CN=n,DC=contoso,DC=com|mail|n@x|mail.format|Format|error|-|"
+	       "new\n",
+	       "a moved object's finding is open (keyed by GUID), a new one new");
+	free(got);
+
+	store_free(s);
+	free(path);
+}
+
+static void
+test_duplicates(void)
+{
+	char *path = db_path();
+	enum status st;
+	struct store *s = store_open(path, &st);
+	int64_t id = 0;
+	store_scan_begin(s, &meta, &id);
+
+	/* Two objects share a value; the plain variant has no error. */
+	struct finding a = candidate("ga", "CN=a,DC=x", "mail", "s@x", NULL,
+				     "mail:s@x");
+	struct finding b = candidate("gb", "CN=b,DC=x", "mail", "S@x", NULL,
+				     "mail:s@x");
+	/* Alone, without an error: no finding. */
+	struct finding lone = candidate("gc", "CN=c,DC=x", "mail", "c@x", NULL,
+					"mail:c@x");
+	/* Alone, with a plain error: the plain finding. */
+	struct finding lone2 = candidate("gd", "CN=d,DC=x", "mail", "d x@x",
+					 "Character", "mail:d x@x");
+	/* One object holds the same value twice. */
+	struct finding p1 = candidate("ge", "CN=e,DC=x", "proxyaddresses",
+				      "smtp:e@x", NULL, "proxy:e@x");
+	struct finding p2 = candidate("ge", "CN=e,DC=x", "proxyaddresses",
+				      "SMTP:e@x", NULL, "proxy:e@x");
+	/* A duplicated value that also has a plain error takes dup's. */
+	struct finding q1 = candidate("gf", "CN=f,DC=x", "upn", "f x", "Format",
+				      "upn:f x");
+	struct finding q2 = candidate("gg", "CN=g,DC=x", "upn", "f x", "Format",
+				      "upn:f x");
+	struct finding *all[] = {&a, &b, &lone, &lone2, &p1, &p2, &q1, &q2};
+	bool added = true;
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		added = added && store_add_finding(s, id, all[i]) == STATUS_OK;
+	}
+	ok(added, "candidates added");
+	is_int(store_scan_complete(s, id), STATUS_OK, "scan completes");
+	char *got = findings_of(s, id, 0);
+	is_str(got,
+	       "CN=a,DC=x|mail|s@x|x.duplicate|Duplicate|error|-|-\n"
+	       "CN=b,DC=x|mail|S@x|x.duplicate|Duplicate|error|-|-\n"
+	       "CN=d,DC=x|mail|d x@x|x.format|Character|warning|-|-\n"
+	       "CN=e,DC=x|proxyaddresses|SMTP:e@x|x.duplicate|Duplicate|error|"
+	       "-|-\n"
+	       "CN=e,DC=x|proxyaddresses|smtp:e@x|x.duplicate|Duplicate|error|"
+	       "-|-\n"
+	       "CN=f,DC=x|upn|f x|x.duplicate|Duplicate|error|-|-\n"
+	       "CN=g,DC=x|upn|f x|x.duplicate|Duplicate|error|-|-\n",
+	       "duplicates resolved: across objects, within one, lone ones");
+	free(got);
+	struct store_scan scan;
+	store_get_scan(s, "latest", &scan);
+	is_int(scan.findings, 7, "the count excludes the dropped candidate");
+	is_int(scan.errors, 6, "six errors");
+	is_int(scan.warnings, 1, "one warning");
+	store_scan_release(&scan);
+
+	/* Keys are per scan: the same key in another scan is no duplicate. */
+	int64_t id2 = 0;
+	store_scan_begin(s, &meta, &id2);
+	store_add_finding(s, id2, &a);
+	store_scan_complete(s, id2);
+	got = findings_of(s, id2, 0);
+	is_str(got, "", "a key held once in this scan is no duplicate");
+	free(got);
+	store_free(s);
+	is_int(db_int(path, "SELECT count(*) FROM findings WHERE error IS"
+			    " NULL"),
+	       0, "no candidate without error is left in the database");
+	free(path);
+}
+
+static void
+test_fail(void)
+{
+	char *path = db_path();
+	enum status st;
+	struct store *s = store_open(path, &st);
+	int64_t good = 0, bad = 0;
+	store_scan_begin(s, &meta, &good);
+	add_obj(s, good, "g1", "CN=x");
+	store_scan_complete(s, good);
+
+	store_scan_begin(s, &meta, &bad);
+	add_obj(s, bad, "g1", "CN=x");
+	add_obj(s, bad, "g2", "CN=y");
+	struct finding f = plain("g2", "CN=y", "mail", "v", "r", "Format");
+	store_add_finding(s, bad, &f);
+	is_int(store_scan_fail(s, bad, "connection lost"), STATUS_OK,
+	       "scan marked failed");
+	is_int(store_scan_complete(s, bad), STATUS_ERR_STORE,
+	       "a failed scan cannot complete");
+
+	struct store_scan scan;
+	char *idstr = xasprintf("%lld", (long long)bad);
+	store_get_scan(s, idstr, &scan);
+	is_str(scan.state, "failed", "state failed");
+	is_str(scan.reason, "connection lost", "reason kept");
+	is_int(scan.objects_read, 2, "the rows written so far stay");
+	is_int(scan.findings, 1, "and the findings");
+	store_scan_release(&scan);
+	free(idstr);
+
+	store_get_scan(s, "latest", &scan);
+	is_int(scan.id, good, "latest skips the failed scan");
+	store_scan_release(&scan);
+
+	int64_t third = 0;
+	store_scan_begin(s, &meta, &third);
+	is_int(store_get_previous(s, third, &scan), STATUS_OK, "previous");
+	is_int(scan.id, good, "previous skips the failed scan");
+	store_scan_release(&scan);
+	store_free(s);
+	free(path);
+}
+
+static void
+test_stale(void)
+{
+	char *path = db_path();
+	enum status st;
+	/* A scan whose process dies without ending it. */
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct store *c = store_open(path, &st);
+		int64_t id = 0;
+		if (c == NULL || store_scan_begin(c, &meta, &id) != STATUS_OK ||
+		    add_obj(c, id, "g1", "CN=x") != STATUS_OK ||
+		    store_flush(c) != STATUS_OK) {
+			_exit(1);
+		}
+		_exit(0);
+	}
+	int wst = 0;
+	waitpid(pid, &wst, 0);
+	ok(WIFEXITED(wst) && WEXITSTATUS(wst) == 0, "child began a scan");
+
+	struct store *s = store_open(path, &st);
+	ok(s != NULL, "the database opens");
+	struct store_scan scan;
+	is_int(store_get_scan(s, "1", &scan), STATUS_OK, "the scan is there");
+	is_str(scan.state, "failed", "a running scan of a dead process fails");
+	is_str(scan.reason, "interrupted (process ended)", "with the reason");
+	is_int(scan.objects_read, 1, "its rows stay");
+	store_scan_release(&scan);
+
+	/* A running scan of this (living) process stays running. */
+	int64_t id = 0;
+	store_scan_begin(s, &meta, &id);
+	struct store *s2 = store_open(path, &st);
+	char *idstr = xasprintf("%lld", (long long)id);
+	store_get_scan(s2, idstr, &scan);
+	is_str(scan.state, "running", "a living scan stays running");
+	store_scan_release(&scan);
+	free(idstr);
+	store_free(s2);
+	store_free(s);
+	free(path);
+}
+
+/* Runs fn in a child, as nobody when we are root; true if it returned 0. */
+static bool
+in_child_unprivileged(int (*fn)(const char *), const char *arg)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (geteuid() == 0 &&
+		    (setgid(65534) != 0 || setuid(65534) != 0)) {
+			_exit(2);
+		}
+		_exit(fn(arg));
+	}
+	int wst = 0;
+	waitpid(pid, &wst, 0);
+	return WIFEXITED(wst) && WEXITSTATUS(wst) == 0;
+}
+
+static int
+open_readonly_child(const char *path)
+{
+	enum status st = STATUS_OK;
+	unsigned errs = log_error_count();
+	struct store *s = store_open(path, &st);
+	int rc = s == NULL && st == STATUS_ERR_STORE &&
+				 log_error_count() - errs == 1
+			 ? 0
+			 : 1;
+	store_free(s);
+	return rc;
+}
+
+static int
+read_readonly_child(const char *path)
+{
+	enum status st = STATUS_OK;
+	struct store *s = store_open_existing(path, &st);
+	struct store_scan scan;
+	int rc = s != NULL && store_get_scan(s, "latest", &scan) == STATUS_OK
+			 ? 0
+			 : 1;
+	if (rc == 0) {
+		store_scan_release(&scan);
+	}
+	store_free(s);
+	return rc;
+}
+
+static void
+test_readonly(void)
+{
+	char *dir = xasprintf("%s/ro", tmpdir);
+	mkdir(dir, 0755);
+	char *path = xasprintf("%s/ro.db", dir);
+	enum status st;
+	struct store *s = store_open(path, &st);
+	int64_t id = 0;
+	store_scan_begin(s, &meta, &id);
+	store_scan_complete(s, id);
+	store_free(s);
+	ok(chmod(path, 0444) == 0 && chmod(dir, 0555) == 0,
+	   "database and directory made read-only");
+	ok(in_child_unprivileged(open_readonly_child, path),
+	   "a read-only database gives STATUS_ERR_STORE, logged once");
+	ok(in_child_unprivileged(read_readonly_child, path),
+	   "a read-only database can still be read");
+	chmod(dir, 0755);
+	free(path);
+	free(dir);
+}
+
+static int
+disk_full_child(const char *path)
+{
+	/* A file size limit makes writes fail as a full disk would. */
+	signal(SIGXFSZ, SIG_IGN);
+	enum status st;
+	struct store *s = store_open(path, &st);
+	if (s == NULL) {
+		return 3;
+	}
+	int64_t id = 0;
+	if (store_scan_begin(s, &meta, &id) != STATUS_OK) {
+		return 4;
+	}
+	struct rlimit rl = {.rlim_cur = 256 * 1024, .rlim_max = 256 * 1024};
+	setrlimit(RLIMIT_FSIZE, &rl);
+	char value[512];
+	memset(value, 'v', sizeof(value) - 1);
+	value[sizeof(value) - 1] = '\0';
+	struct finding f = plain("g", "CN=x", "mail", value, "r", "Format");
+	st = STATUS_OK;
+	unsigned errs = log_error_count();
+	for (int i = 0; i < 100000 && st == STATUS_OK; i++) {
+		st = store_add_finding(s, id, &f);
+		if (st == STATUS_OK && i % 100 == 99) {
+			st = store_flush(s);
+		}
+	}
+	int rc = st == STATUS_ERR_STORE && log_error_count() - errs == 1
+			 ? 0
+			 : 5;
+	store_scan_fail(s, id, "disk full");
+	store_free(s);
+	return rc;
+}
+
+static void
+test_disk_full(void)
+{
+	char *path = db_path();
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		_exit(disk_full_child(path));
+	}
+	int wst = 0;
+	waitpid(pid, &wst, 0);
+	ok(WIFEXITED(wst) && WEXITSTATUS(wst) == 0,
+	   "a full disk gives STATUS_ERR_STORE once, no crash");
+	if (!WIFEXITED(wst) || WEXITSTATUS(wst) != 0) {
+		printf("#   child status %d\n", wst);
+	}
+	free(path);
+}
+
+static void
+test_refused(void)
+{
+	char *path = db_path();
+	enum status st;
+	struct store *s = store_open(path, &st);
+	store_free(s);
+	char *sql = xasprintf("PRAGMA user_version = %d",
+			      store_schema_version() + 1);
+	ok(db_exec(path, sql), "schema version raised");
+	free(sql);
+	unsigned errs = log_error_count();
+	s = store_open(path, &st);
+	ok(s == NULL && st == STATUS_ERR_STORE,
+	   "a newer schema version is refused");
+	is_int(log_error_count() - errs, 1, "logged once");
+	free(path);
+
+	path = db_path();
+	ok(db_exec(path, "CREATE TABLE t (x)"), "a foreign database");
+	s = store_open(path, &st);
+	ok(s == NULL && st == STATUS_ERR_STORE,
+	   "a database of another program is refused");
+	is_int(db_int(path, "SELECT count(*) FROM sqlite_master"), 1,
+	   "and left untouched");
+	free(path);
+
+	path = db_path();
+	FILE *fp = fopen(path, "w");
+	fputs("this is not a database, but text that is long enough to be "
+	      "read as a header by sqlite and refused\n",
+	      fp);
+	fclose(fp);
+	s = store_open(path, &st);
+	ok(s == NULL && st == STATUS_ERR_STORE, "a text file is refused");
+	free(path);
+}
+
+int
+main(void)
+{
+	/* Searchable by the unprivileged children of the read-only tests. */
+	if (mkdtemp(tmpdir) == NULL || chmod(tmpdir, 0755) != 0) {
+		perror(tmpdir);
+		return 1;
+	}
+	test_create_reopen();
+	test_round_trip();
+	test_duplicates();
+	test_fail();
+	test_stale();
+	test_readonly();
+	test_disk_full();
+	test_refused();
+	char *cmd = xasprintf("rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0) {
+		printf("# cannot remove %s\n", tmpdir);
+	}
+	free(cmd);
+	return tap_done();
+}

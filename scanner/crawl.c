@@ -1,0 +1,515 @@
+#define LOG_MODULE "crawl"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+
+#include <lber.h>
+#include <ldap.h>
+
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "scanner/conn.h"
+#include "scanner/crawl.h"
+#include "scanner/decode.h"
+#include "scanner/range.h"
+#include "scanner/source.h"
+
+struct scan_crawl {
+	LDAP *ld;
+	char *uri;
+	char *base;
+	char *filter;
+	int page_size;
+	int timeout;
+	volatile sig_atomic_t *cancel;
+	const struct scan_attrs *attrs;
+	int msgid;             /* the page being read; -1 between pages */
+	struct berval *cookie; /* NULL before the first page */
+	bool done;
+	unsigned long pages;
+	char **refs;
+	size_t nrefs;
+	size_t bad;
+};
+
+/* A ranged attribute of an entry whose later windows are still to read. */
+struct pending {
+	const char *name; /* the caller's spelling, owned by attrs */
+	unsigned long next;
+};
+
+static void
+append_values(LDAP *ld, LDAPMessage *msg, const char *desc,
+	      struct scan_entry *e, const char *name)
+{
+	struct berval **vals = ldap_get_values_len(ld, msg, desc);
+	for (size_t i = 0; vals != NULL && vals[i] != NULL; i++) {
+		scan_entry_add(e, name, vals[i]->bv_val, vals[i]->bv_len);
+	}
+	ldap_value_free_len(vals);
+}
+
+struct scan_entry *
+scan_entry_from_ldap(LDAP *ld, LDAPMessage *msg,
+		     const struct scan_attrs *attrs, int timeout,
+		     enum status *st)
+{
+	*st = STATUS_OK;
+	char *dn = ldap_get_dn(ld, msg);
+	if (dn == NULL) {
+		char *err = scan_ldap_errstr(ld, LDAP_DECODING_ERROR, NULL);
+		LOG_WARN("skipping a search entry without a readable DN: %s",
+			 err);
+		free(err);
+		return NULL;
+	}
+	struct scan_entry *e = scan_entry_new(dn);
+	ldap_memfree(dn);
+
+	struct pending *pend = NULL;
+	size_t npend = 0;
+	BerElement *ber = NULL;
+	for (char *a = ldap_first_attribute(ld, msg, &ber); a != NULL;
+	     a = ldap_next_attribute(ld, msg, ber)) {
+		struct scan_range r;
+		bool parsed = scan_range_parse(a, &r);
+		const char *name =
+			parsed ? scan_attrs_match(attrs, a, r.name_len) : NULL;
+		if (!parsed) {
+			LOG_ERR("%s: the server sent the malformed attribute "
+				"description '%s'; the entry cannot be read "
+				"whole",
+				e->dn, a);
+			*st = STATUS_ERR_DIRECTORY;
+		} else if (name != NULL) {
+			/*
+			 * A name already present means two windows of one
+			 * attribute came in one entry; append, as AD's
+			 * windows are ordered.
+			 */
+			append_values(ld, msg, a, e, name);
+			if (r.ranged && !r.last) {
+				pend = xreallocarray(pend, npend + 1,
+						     sizeof(*pend));
+				pend[npend].name = name;
+				pend[npend].next = r.high + 1;
+				npend++;
+			}
+		}
+		ldap_memfree(a);
+		if (*st != STATUS_OK) {
+			break;
+		}
+	}
+	ber_free(ber, 0);
+
+	for (size_t i = 0; i < npend && *st == STATUS_OK; i++) {
+		*st = scan_range_fetch(ld, e->dn, pend[i].name, pend[i].next,
+				       e, timeout);
+	}
+	free(pend);
+	if (*st != STATUS_OK) {
+		scan_entry_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+/*
+ * Reads one window answer: appends the values of name and says where
+ * the next window starts.  Returns false after logging when the answer
+ * is not the window asked for.
+ */
+static bool
+read_window(LDAP *ld, LDAPMessage *msg, const char *dn, const char *name,
+	    unsigned long next, struct scan_entry *e, bool *more,
+	    unsigned long *after)
+{
+	bool found = false, ok = true;
+	*more = false;
+	BerElement *ber = NULL;
+	for (char *a = ldap_first_attribute(ld, msg, &ber); a != NULL;
+	     a = ldap_next_attribute(ld, msg, ber)) {
+		struct scan_range r;
+		bool mine = ok && !found && scan_range_parse(a, &r) &&
+			    strlen(name) == r.name_len &&
+			    strncasecmp(a, name, r.name_len) == 0;
+		if (!mine) {
+			ldap_memfree(a);
+			continue;
+		}
+		found = true;
+		if (r.ranged && r.low != next) {
+			LOG_ERR("%s: asked for %s values from %lu, the server "
+				"sent %s; the entry cannot be read whole",
+				dn, name, next, a);
+			ok = false;
+		} else {
+			if (!r.ranged) {
+				/* No range option: the server sent them all. */
+				scan_entry_remove(e, name);
+			}
+			append_values(ld, msg, a, e, name);
+			*more = r.ranged && !r.last;
+			*after = r.high + 1;
+		}
+		ldap_memfree(a);
+	}
+	ber_free(ber, 0);
+	return ok;
+}
+
+enum status
+scan_range_fetch(LDAP *ld, const char *dn, const char *name,
+		 unsigned long next, struct scan_entry *e, int timeout)
+{
+	enum status st = STATUS_OK;
+	LDAPMessage *res = NULL;
+	for (unsigned w = 0;; w++) {
+		if (w == SCAN_MAX_RANGE_WINDOWS) {
+			LOG_ERR("%s: gave up reading %s after %u windows of "
+				"values; the server keeps sending more",
+				dn, name, w);
+			st = STATUS_ERR_DIRECTORY;
+			break;
+		}
+		char desc[256];
+		int n = snprintf(desc, sizeof(desc), "%s;range=%lu-%lu", name,
+				 next, next + SCAN_RANGE_WINDOW - 1);
+		if (n < 0 || (size_t)n >= sizeof(desc)) {
+			LOG_ERR("%s: attribute name %s is too long", dn, name);
+			st = STATUS_ERR_DIRECTORY;
+			break;
+		}
+		char *want[] = {desc, NULL};
+		struct timeval tv = {.tv_sec = timeout};
+		int rc = ldap_search_ext_s(ld, dn, LDAP_SCOPE_BASE,
+					   "(objectClass=*)", want, 0, NULL,
+					   NULL, &tv, 0, &res);
+		if (rc != LDAP_SUCCESS) {
+			char *msg = scan_ldap_errstr(ld, rc, NULL);
+			LOG_ERR("%s: cannot read %s: %s; the scan is "
+				"incomplete, run it again",
+				dn, desc, msg);
+			free(msg);
+			st = STATUS_ERR_DIRECTORY;
+			break;
+		}
+		LDAPMessage *m = ldap_first_entry(ld, res);
+		if (m == NULL) {
+			LOG_ERR("%s: the entry vanished while its %s values "
+				"were read; run the scan again",
+				dn, name);
+			st = STATUS_ERR_DIRECTORY;
+			break;
+		}
+		bool more;
+		unsigned long after = next;
+		if (!read_window(ld, m, dn, name, next, e, &more, &after)) {
+			st = STATUS_ERR_DIRECTORY;
+			break;
+		}
+		ldap_msgfree(res);
+		res = NULL;
+		if (!more) {
+			break;
+		}
+		next = after;
+	}
+	ldap_msgfree(res);
+	return st;
+}
+
+static void
+log_search_error(struct scan_crawl *c, int err, const char *diag,
+		 const char *matched)
+{
+	char *msg = scan_ldap_errstr(c->ld, err, diag);
+	switch (err) {
+	case LDAP_SIZELIMIT_EXCEEDED:
+	case LDAP_ADMINLIMIT_EXCEEDED:
+		LOG_ERR("search of %s under %s stopped: %s; the server limited "
+			"the results, so the scan is incomplete: use "
+			"--page-size 1000 or less, or a narrower --base",
+			c->uri, c->base, msg);
+		break;
+	case LDAP_NO_SUCH_OBJECT:
+		LOG_ERR("base DN %s does not exist on %s: %s; check --base "
+			"(the closest existing entry is '%s')",
+			c->base, c->uri, msg, matched != NULL ? matched : "");
+		break;
+	case LDAP_FILTER_ERROR:
+		LOG_ERR("search of %s refused the filter %s: %s; check "
+			"--filter",
+			c->uri, c->filter, msg);
+		break;
+	case LDAP_SERVER_DOWN:
+	case LDAP_CONNECT_ERROR:
+		LOG_ERR("connection to %s lost during the scan: %s; the scan "
+			"is incomplete, run it again",
+			c->uri, msg);
+		break;
+	default:
+		LOG_ERR("search of %s under %s failed: %s; the scan is "
+			"incomplete",
+			c->uri, c->base, msg);
+		break;
+	}
+	free(msg);
+}
+
+static enum status
+start_page(struct scan_crawl *c)
+{
+	LDAPControl *page = NULL;
+	/*
+	 * Not critical (as sssd): a server without paging then answers
+	 * whole, or with a size limit, which fails the scan loudly.
+	 */
+	int rc = ldap_create_page_control(c->ld, (ber_int_t)c->page_size,
+					  c->cookie, 0, &page);
+	if (rc != LDAP_SUCCESS) {
+		char *msg = scan_ldap_errstr(c->ld, rc, NULL);
+		LOG_ERR("cannot create the paged-results control: %s", msg);
+		free(msg);
+		return STATUS_ERR_UNEXPECTED;
+	}
+	LDAPControl *ctrls[] = {page, NULL};
+	rc = ldap_search_ext(c->ld, c->base, LDAP_SCOPE_SUBTREE, c->filter,
+			     scan_attrs_list(c->attrs), 0, ctrls, NULL, NULL,
+			     0, &c->msgid);
+	ldap_control_free(page);
+	if (rc != LDAP_SUCCESS) {
+		log_search_error(c, rc, NULL, NULL);
+		c->msgid = -1;
+		return STATUS_ERR_DIRECTORY;
+	}
+	c->pages++;
+	LOG_DBG("page %lu of %s requested (size %d)", c->pages, c->base,
+		c->page_size);
+	return STATUS_OK;
+}
+
+static void
+add_references(struct scan_crawl *c, char **refs)
+{
+	for (size_t i = 0; refs != NULL && refs[i] != NULL; i++) {
+		LOG_INFO("not crawled (continuation reference): %s", refs[i]);
+		c->refs = xreallocarray(c->refs, c->nrefs + 2,
+					sizeof(*c->refs));
+		c->refs[c->nrefs++] = xstrdup(refs[i]);
+		c->refs[c->nrefs] = NULL;
+	}
+}
+
+/* The search result that ends a page: next cookie, end, or failure. */
+static enum status
+end_page(struct scan_crawl *c, LDAPMessage *msg)
+{
+	int err = LDAP_SUCCESS;
+	char *matched = NULL, *diag = NULL, **refs = NULL;
+	LDAPControl **ctrls = NULL;
+	enum status st = STATUS_OK;
+	c->msgid = -1;
+	int rc = ldap_parse_result(c->ld, msg, &err, &matched, &diag, &refs,
+				   &ctrls, 0);
+	if (rc != LDAP_SUCCESS) {
+		log_search_error(c, rc, NULL, NULL);
+		st = STATUS_ERR_DIRECTORY;
+		goto out;
+	}
+	if (err == LDAP_REFERRAL) {
+		LOG_ERR("base DN %s is not held by %s (referral to %s); point "
+			"--uri at the server that holds it",
+			c->base, c->uri,
+			refs != NULL && refs[0] != NULL ? refs[0] : "?");
+		st = STATUS_ERR_DIRECTORY;
+		goto out;
+	}
+	if (err != LDAP_SUCCESS) {
+		log_search_error(c, err, diag, matched);
+		st = STATUS_ERR_DIRECTORY;
+		goto out;
+	}
+	LDAPControl *pc =
+		ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, ctrls, NULL);
+	if (pc == NULL) {
+		/* The server ignored paging and sent everything at once. */
+		c->done = true;
+		goto out;
+	}
+	ber_int_t estimate = 0;
+	struct berval cookie = {0};
+	rc = ldap_parse_pageresponse_control(c->ld, pc, &estimate, &cookie);
+	if (rc != LDAP_SUCCESS) {
+		log_search_error(c, rc, NULL, NULL);
+		st = STATUS_ERR_DIRECTORY;
+		goto out;
+	}
+	ber_bvfree(c->cookie);
+	c->cookie = NULL;
+	if (cookie.bv_len == 0) {
+		ber_memfree(cookie.bv_val);
+		c->done = true;
+	} else {
+		c->cookie = ber_bvdup(&cookie);
+		ber_memfree(cookie.bv_val);
+	}
+out:
+	ldap_memfree(matched);
+	ldap_memfree(diag);
+	ldap_memvfree((void **)refs);
+	ldap_controls_free(ctrls);
+	return st;
+}
+
+struct scan_crawl *
+scan_crawl_new(LDAP *ld, const struct scan_crawl_opts *o,
+	       const struct scan_attrs *attrs, enum status *st)
+{
+	struct scan_crawl *c = xcalloc(1, sizeof(*c));
+	c->ld = ld;
+	c->uri = xstrdup(o->uri);
+	c->base = xstrdup(o->base);
+	c->filter = xstrdup(o->filter);
+	c->page_size = o->page_size;
+	c->timeout = o->timeout;
+	c->cancel = o->cancel;
+	c->attrs = attrs;
+	c->msgid = -1;
+	*st = start_page(c);
+	if (*st != STATUS_OK) {
+		scan_crawl_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static enum status
+next_message(struct scan_crawl *c, LDAPMessage **msg, int *type)
+{
+	long waited_ms = 0;
+	for (;;) {
+		if (c->cancel != NULL && *c->cancel) {
+			LOG_ERR("scan of %s interrupted; it is incomplete",
+				c->uri);
+			return STATUS_ERR_INTERRUPTED;
+		}
+		struct timeval tv = {.tv_sec = 0,
+				     .tv_usec = SCAN_POLL_MS * 1000};
+		int rc = ldap_result(c->ld, c->msgid, LDAP_MSG_ONE, &tv, msg);
+		if (rc > 0) {
+			*type = rc;
+			return STATUS_OK;
+		}
+		if (rc < 0) {
+			int err = LDAP_OTHER;
+			ldap_get_option(c->ld, LDAP_OPT_RESULT_CODE, &err);
+			log_search_error(c, err, NULL, NULL);
+			return STATUS_ERR_DIRECTORY;
+		}
+		waited_ms += SCAN_POLL_MS;
+		if (waited_ms >= (long)c->timeout * 1000) {
+			LOG_ERR("%s sent nothing for %d s during the scan; the "
+				"scan is incomplete: check the server, or run "
+				"it again",
+				c->uri, c->timeout);
+			return STATUS_ERR_DIRECTORY;
+		}
+	}
+}
+
+enum status
+scan_crawl_next(struct scan_crawl *c, struct scan_entry **entry)
+{
+	*entry = NULL;
+	enum status st = STATUS_OK;
+	while (!c->done) {
+		if (c->msgid < 0) {
+			st = start_page(c);
+			if (st != STATUS_OK) {
+				return st;
+			}
+		}
+		LDAPMessage *msg = NULL;
+		int type = 0;
+		st = next_message(c, &msg, &type);
+		if (st != STATUS_OK) {
+			return st;
+		}
+		struct scan_entry *e = NULL;
+		char **refs = NULL;
+		switch (type) {
+		case LDAP_RES_SEARCH_ENTRY:
+			e = scan_entry_from_ldap(c->ld, msg, c->attrs,
+						 c->timeout, &st);
+			if (e == NULL && st == STATUS_OK) {
+				c->bad++;
+			}
+			break;
+		case LDAP_RES_SEARCH_REFERENCE:
+			if (ldap_parse_reference(c->ld, msg, &refs, NULL, 0) ==
+			    LDAP_SUCCESS) {
+				add_references(c, refs);
+			}
+			ldap_memvfree((void **)refs);
+			break;
+		case LDAP_RES_SEARCH_RESULT:
+			st = end_page(c, msg);
+			break;
+		default:
+			/* Intermediate responses: nothing for a search. */
+			break;
+		}
+		ldap_msgfree(msg);
+		if (st != STATUS_OK) {
+			return st;
+		}
+		if (e != NULL) {
+			scan_entry_decode(e);
+			*entry = e;
+			return STATUS_OK;
+		}
+	}
+	return STATUS_OK;
+}
+
+size_t
+scan_crawl_references(const struct scan_crawl *c, const char *const **refs)
+{
+	static const char *const none[] = {NULL};
+	*refs = c->refs != NULL ? (const char *const *)c->refs : none;
+	return c->nrefs;
+}
+
+size_t
+scan_crawl_bad_entries(const struct scan_crawl *c)
+{
+	return c->bad;
+}
+
+void
+scan_crawl_free(struct scan_crawl *c)
+{
+	if (c == NULL) {
+		return;
+	}
+	if (c->ld != NULL) {
+		if (c->msgid >= 0) {
+			ldap_abandon_ext(c->ld, c->msgid, NULL, NULL);
+		}
+		ldap_unbind_ext_s(c->ld, NULL, NULL);
+	}
+	for (size_t i = 0; i < c->nrefs; i++) {
+		free(c->refs[i]);
+	}
+	free(c->refs);
+	ber_bvfree(c->cookie);
+	free(c->filter);
+	free(c->base);
+	free(c->uri);
+	free(c);
+}

@@ -1,0 +1,95 @@
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/xalloc.h"
+#include "scanner/decode.h"
+
+/* The binary GUID attributes that the rules compare as strings. */
+static const char *const guid_attrs[] = {
+	"objectGUID",
+	"msExchMailboxGuid",
+	"msExchArchiveGuid",
+	"mS-DS-ConsistencyGuid",
+};
+
+bool
+scan_guid_format(const unsigned char *b, size_t len,
+		 char out[SCAN_GUID_STRLEN])
+{
+	if (len != 16) {
+		return false;
+	}
+	snprintf(out, SCAN_GUID_STRLEN,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		 "%02x%02x%02x%02x%02x%02x",
+		 b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9],
+		 b[10], b[11], b[12], b[13], b[14], b[15]);
+	return true;
+}
+
+bool
+scan_sid_format(const unsigned char *b, size_t len,
+		char out[SCAN_SID_STRLEN])
+{
+	/* MS-DTYP 2.4.2.2: at most 15 sub-authorities. */
+	if (len < 8 || b[0] != 1 || b[1] > 15 || len != 8 + 4 * (size_t)b[1]) {
+		return false;
+	}
+	uint64_t auth = 0;
+	for (int i = 2; i < 8; i++) {
+		auth = (auth << 8) | b[i];
+	}
+	int n;
+	/* MS-DTYP: authorities of 2^32 and above are printed in hex. */
+	if (auth < ((uint64_t)1 << 32)) {
+		n = snprintf(out, SCAN_SID_STRLEN, "S-1-%" PRIu64, auth);
+	} else {
+		n = snprintf(out, SCAN_SID_STRLEN, "S-1-0x%012" PRIX64, auth);
+	}
+	for (size_t i = 0; i < b[1]; i++) {
+		const unsigned char *s = b + 8 + 4 * i;
+		uint32_t v = (uint32_t)s[0] | (uint32_t)s[1] << 8 |
+			     (uint32_t)s[2] << 16 | (uint32_t)s[3] << 24;
+		n += snprintf(out + n, SCAN_SID_STRLEN - (size_t)n,
+			      "-%" PRIu32, v);
+	}
+	return true;
+}
+
+static void
+replace_value(struct scan_value *v, const char *text)
+{
+	free(v->data);
+	v->data = xstrdup(text);
+	v->len = strlen(text);
+}
+
+void
+scan_entry_decode(struct scan_entry *e)
+{
+	for (size_t i = 0; i < e->nattrs; i++) {
+		struct scan_attr *a = &e->attrs[i];
+		bool is_guid = false;
+		for (size_t g = 0; g < sizeof(guid_attrs) / sizeof(*guid_attrs);
+		     g++) {
+			if (strcasecmp(a->name, guid_attrs[g]) == 0) {
+				is_guid = true;
+			}
+		}
+		bool is_sid = strcasecmp(a->name, "objectSid") == 0;
+		for (size_t j = 0; j < a->nvals && (is_guid || is_sid); j++) {
+			struct scan_value *v = &a->vals[j];
+			const unsigned char *bin = (const unsigned char *)v->data;
+			char buf[SCAN_SID_STRLEN];
+			if (is_guid && scan_guid_format(bin, v->len, buf)) {
+				replace_value(v, buf);
+			} else if (is_sid && scan_sid_format(bin, v->len, buf)) {
+				replace_value(v, buf);
+			}
+		}
+	}
+}

@@ -1,0 +1,361 @@
+#define LOG_MODULE "ldif"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <lber.h>
+#include <ldap.h>
+#include <ldif.h>
+
+#include "common/log.h"
+#include "common/strbuf.h"
+#include "common/xalloc.h"
+#include "scanner/decode.h"
+#include "scanner/ldif_input.h"
+#include "scanner/range.h"
+
+struct scan_ldif {
+	LDIFFP *fp;
+	char *path;
+	const struct scan_attrs *attrs;
+	volatile sig_atomic_t *cancel;
+	char *buf; /* libldap's record buffer, reused */
+	int buflen;
+	unsigned long lineno; /* last line read */
+	size_t bad;
+	struct strbuf copy;   /* the record as read, for error messages */
+	int null_fd;  /* /dev/null, to silence libldap's own parse message */
+	int saved_fd; /* a copy of the real stderr */
+};
+
+struct scan_ldif *
+scan_ldif_new(const char *path, const struct scan_attrs *attrs,
+	      volatile sig_atomic_t *cancel, enum status *st)
+{
+	LDIFFP *fp = ldif_open(path, "r");
+	if (fp == NULL) {
+		LOG_ERRNO("cannot open LDIF file %s", path);
+		*st = STATUS_ERR_IO;
+		return NULL;
+	}
+	struct scan_ldif *l = xcalloc(1, sizeof(*l));
+	l->fp = fp;
+	l->path = xstrdup(path);
+	l->attrs = attrs;
+	l->cancel = cancel;
+	strbuf_init(&l->copy);
+	l->null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	l->saved_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	return l;
+}
+
+void
+scan_ldif_free(struct scan_ldif *l)
+{
+	if (l == NULL) {
+		return;
+	}
+	if (l->null_fd >= 0) {
+		close(l->null_fd);
+	}
+	if (l->saved_fd >= 0) {
+		close(l->saved_fd);
+	}
+	strbuf_release(&l->copy);
+	ber_memfree(l->buf);
+	ldif_close(l->fp);
+	free(l->path);
+	free(l);
+}
+
+size_t
+scan_ldif_bad_entries(const struct scan_ldif *l)
+{
+	return l->bad;
+}
+
+static bool
+is_one_of(const char *s, size_t len, const char *const *set)
+{
+	for (size_t i = 0; set[i] != NULL; i++) {
+		if (strlen(set[i]) == len && strncasecmp(s, set[i], len) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+bool
+scan_ldif_default_filter(const char *object_category,
+			 const struct scan_entry *e)
+{
+	static const char *const categories[] = {"person", "group", NULL};
+	if (object_category != NULL) {
+		/* "CN=Person,CN=Schema,…": the value of the first RDN. */
+		const char *v = object_category;
+		const char *eq = strchr(v, '=');
+		const char *comma = strpbrk(v, ",+");
+		if (eq != NULL && (comma == NULL || eq < comma)) {
+			v = eq + 1;
+		}
+		size_t len = strcspn(v, ",+");
+		while (len > 0 && v[len - 1] == ' ') {
+			len--;
+		}
+		while (len > 0 && *v == ' ') {
+			v++;
+			len--;
+		}
+		return is_one_of(v, len, categories);
+	}
+	if (scan_entry_has_class(e, "computer")) {
+		return false;
+	}
+	return scan_entry_has_class(e, "user") ||
+	       scan_entry_has_class(e, "contact") ||
+	       scan_entry_has_class(e, "inetOrgPerson") ||
+	       scan_entry_has_class(e, "group");
+}
+
+static bool
+line_parses(char *line)
+{
+	if (line[0] == '#') {
+		return true;
+	}
+	struct berval type, value;
+	int freeval = 0;
+	if (ldif_parse_line2(line, &type, &value, &freeval) != 0) {
+		return false;
+	}
+	if (freeval) {
+		ber_memfree(value.bv_val);
+	}
+	return true;
+}
+
+/*
+ * The line of the record text (whose first line is first_line) that
+ * libldap's line parser rejects, unfolding continuation lines as RFC
+ * 2849 does; first_line when every line parses (the record is then
+ * wrong as a whole, e.g. it has no dn).
+ */
+static unsigned long
+find_bad_line(const char *text, unsigned long first_line)
+{
+	struct strbuf cur;
+	strbuf_init(&cur);
+	unsigned long line = first_line, start = first_line;
+	unsigned long found = first_line;
+	for (const char *s = text;; line++) {
+		const char *nl = strchr(s, '\n');
+		size_t len = nl != NULL ? (size_t)(nl - s) : strlen(s);
+		bool cont = len > 0 && s[0] == ' ';
+		if (!cont && cur.len > 0) {
+			/* The logical line collected so far is complete. */
+			if (!line_parses(cur.buf)) {
+				found = start;
+				break;
+			}
+			strbuf_reset(&cur);
+		}
+		if (cont) {
+			strbuf_add(&cur, s + 1, len - 1);
+		} else if (len > 0) {
+			start = line;
+			strbuf_add(&cur, s, len);
+		}
+		if (nl == NULL) {
+			if (cur.len > 0 && !line_parses(cur.buf)) {
+				found = start;
+			}
+			break;
+		}
+		s = nl + 1;
+	}
+	strbuf_release(&cur);
+	return found;
+}
+
+/*
+ * ldap_parse_ldif_record() prints "invalid format (line N)" to stderr
+ * itself; the scan reports the error once, with the file name and the
+ * exact line, so stderr points at /dev/null while libldap parses.
+ */
+static void
+quiet_begin(struct scan_ldif *l)
+{
+	if (l->null_fd >= 0 && l->saved_fd >= 0) {
+		fflush(stderr);
+		dup2(l->null_fd, STDERR_FILENO);
+	}
+}
+
+static void
+quiet_end(struct scan_ldif *l)
+{
+	if (l->null_fd >= 0 && l->saved_fd >= 0) {
+		fflush(stderr);
+		dup2(l->saved_fd, STDERR_FILENO);
+	}
+}
+
+static unsigned long
+count_lines(const char *s)
+{
+	unsigned long n = 0;
+	for (; *s != '\0'; s++) {
+		n += *s == '\n';
+	}
+	return n;
+}
+
+static void
+log_bad_record(const struct scan_ldif *l, unsigned long first, int rc)
+{
+	unsigned long bad = find_bad_line(l->copy.buf, first);
+	/* Quote the start of the offending line so it can be found. */
+	const char *text = l->copy.buf;
+	for (unsigned long n = first; n < bad && text != NULL; n++) {
+		text = strchr(text, '\n');
+		text = text != NULL ? text + 1 : NULL;
+	}
+	int len = text != NULL ? (int)strcspn(text, "\n") : 0;
+	LOG_ERR("%s:%lu: not a valid LDIF record (%s) near '%.*s'%s; fix or "
+		"remove the record and scan again",
+		l->path, bad, ldap_err2string(rc), len > 60 ? 60 : len,
+		text != NULL ? text : "", len > 60 ? "…" : "");
+}
+
+/*
+ * Builds the entry of an add record; *keep is false when the default
+ * filter would not return it.  Returns NULL after logging on a bad
+ * attribute description.
+ */
+static struct scan_entry *
+record_entry(struct scan_ldif *l, LDIFRecord *lr, unsigned long first,
+	     bool *keep)
+{
+	struct scan_entry *e = scan_entry_new(
+		lr->lr_dn.bv_val != NULL ? lr->lr_dn.bv_val : "");
+	const char *category = NULL;
+	for (size_t i = 0; lr->lrop_mods != NULL && lr->lrop_mods[i] != NULL;
+	     i++) {
+		LDAPMod *m = lr->lrop_mods[i];
+		struct berval **vals = m->mod_bvalues;
+		struct scan_range r;
+		if (!scan_range_parse(m->mod_type, &r)) {
+			LOG_ERR("%s:%lu: %s: malformed attribute description "
+				"'%s'; fix the record and scan again",
+				l->path, first, e->dn, m->mod_type);
+			scan_entry_free(e);
+			return NULL;
+		}
+		if (r.ranged && !r.last) {
+			LOG_WARN("%s:%lu: %s holds only values %lu-%lu of %.*s: "
+				 "the export stopped at AD's range limit, so "
+				 "the other values are missing",
+				 l->path, first, e->dn, r.low, r.high,
+				 (int)r.name_len, m->mod_type);
+		}
+		if (r.name_len == strlen("objectCategory") &&
+		    strncasecmp(m->mod_type, "objectCategory", r.name_len) ==
+			    0 &&
+		    vals != NULL && vals[0] != NULL && category == NULL) {
+			category = vals[0]->bv_val;
+		}
+		const char *name =
+			scan_attrs_match(l->attrs, m->mod_type, r.name_len);
+		for (size_t j = 0; name != NULL && vals != NULL &&
+				   vals[j] != NULL;
+		     j++) {
+			scan_entry_add(e, name, vals[j]->bv_val,
+				       vals[j]->bv_len);
+		}
+	}
+	*keep = scan_ldif_default_filter(category, e);
+	return e;
+}
+
+enum status
+scan_ldif_next(struct scan_ldif *l, struct scan_entry **entry)
+{
+	*entry = NULL;
+	for (;;) {
+		if (l->cancel != NULL && *l->cancel) {
+			LOG_ERR("reading %s interrupted; the scan is "
+				"incomplete",
+				l->path);
+			return STATUS_ERR_INTERRUPTED;
+		}
+		unsigned long before = l->lineno;
+		int rc = ldif_read_record(l->fp, &l->lineno, &l->buf,
+					  &l->buflen);
+		if (rc == 0) {
+			if (ferror(l->fp->fp)) {
+				LOG_ERR("cannot read %s after line %lu",
+					l->path, l->lineno);
+				return STATUS_ERR_IO;
+			}
+			return STATUS_OK;
+		}
+		if (rc < 0) {
+			LOG_ERR("%s:%lu: cannot read the LDIF record after this "
+				"line; fix the file and scan again",
+				l->path, before);
+			return STATUS_ERR_DIRECTORY;
+		}
+		/*
+		 * lineno is the last line read, including the blank line
+		 * that ends the record unless the file ended first.
+		 */
+		unsigned long first = l->lineno - count_lines(l->buf) + 1 -
+				      (feof(l->fp->fp) ? 0 : 1);
+		strbuf_reset(&l->copy);
+		strbuf_addstr(&l->copy, l->buf);
+
+		struct berval rbuf = {.bv_len = l->copy.len, .bv_val = l->buf};
+		LDIFRecord lr;
+		memset(&lr, 0, sizeof(lr));
+		quiet_begin(l);
+		rc = ldap_parse_ldif_record(&rbuf, first - 1, &lr, l->path,
+					    LDIF_DEFAULT_ADD |
+						    LDIF_NO_CONTROLS);
+		quiet_end(l);
+		if (rc != LDAP_SUCCESS) {
+			log_bad_record(l, first, rc);
+			ldap_ldif_record_done(&lr);
+			return STATUS_ERR_DIRECTORY;
+		}
+		struct scan_entry *e = NULL;
+		bool keep = false;
+		if (lr.lr_op == 0 && lr.lr_dn.bv_val == NULL) {
+			/* "version: 1" alone: nothing to read. */
+		} else if (lr.lr_op != LDAP_REQ_ADD) {
+			LOG_WARN("%s:%lu: %s is a change record, not an entry; "
+				 "passed over",
+				 l->path, first,
+				 lr.lr_dn.bv_val != NULL ? lr.lr_dn.bv_val
+							 : "");
+			l->bad++;
+		} else {
+			e = record_entry(l, &lr, first, &keep);
+			if (e == NULL) {
+				ldap_ldif_record_done(&lr);
+				return STATUS_ERR_DIRECTORY;
+			}
+		}
+		ldap_ldif_record_done(&lr);
+		if (e != NULL && keep) {
+			scan_entry_decode(e);
+			*entry = e;
+			return STATUS_OK;
+		}
+		scan_entry_free(e);
+	}
+}

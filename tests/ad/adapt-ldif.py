@@ -1,0 +1,298 @@
+#!/usr/bin/env python3
+"""Adapts a directory export (the fixture generator's LDIF) so that a Samba
+AD DC loads it offline with ldbadd.
+
+    adapt-ldif.py --base DN --existing FILE [--big-group N] [--extra FILE]
+                  [--report FILE] IN.ldif > OUT.ldif
+
+What a real DC refuses or computes itself is taken out and written to the
+report (JSON), so that a test can name it:
+
+* attributes the DC computes itself (objectGUID, objectSid, whenCreated,
+  uSN*, objectCategory, sAMAccountType, memberOf, ...) are dropped: Samba
+  assigns its own values, rejects some supplied ones, and the scan of the
+  DC shows Samba's;
+* entries that already exist on a freshly provisioned DC (the domain head,
+  CN=Users, ...; listed one DN per line in --existing) are skipped;
+* a sAMAccountName or userPrincipalName already held by another object is
+  refused by AD: the second holder's value is dropped and the object named;
+* group members that are not loaded are dropped; groups come after the
+  objects they contain, parents before children.
+
+--big-group N: when no group has N members, a group OU=Groups/CN=GS-Big-N
+with the first N users and contacts is added (to both OUT and --extra, so
+that the LDIF side of a comparison sees the same object).
+
+Values are handled as bytes; the LDIF read here is the plain content form
+that generators and ldapsearch write (folded lines, base64 with '::').
+"""
+import argparse
+import base64
+import json
+import sys
+
+# Attributes a DC computes or owns; a directory export may carry them.
+COMPUTED = {a.lower() for a in [
+    "objectGUID", "objectSid", "whenCreated", "whenChanged", "uSNCreated",
+    "uSNChanged", "objectCategory", "instanceType", "sAMAccountType",
+    "primaryGroupID", "memberOf", "distinguishedName", "name",
+    "dSCorePropagationData", "isCriticalSystemObject", "nTSecurityDescriptor",
+    "pwdLastSet", "badPwdCount", "badPasswordTime", "lastLogon",
+    "lastLogoff", "lastLogonTimestamp", "logonCount", "accountExpires",
+    "codePage", "countryCode", "homeMDBBL", "msDS-KeyVersionNumber",
+    "replPropertyMetaData", "objectVersion", "structuralObjectClass",
+    "entryUUID", "entryCSN", "createTimestamp", "modifyTimestamp",
+    "creatorsName", "modifiersName", "subschemaSubentry",
+    "hasSubordinates", "entryDN",
+]}
+
+
+class Record:
+    def __init__(self, dn, line):
+        self.dn = dn
+        self.line = line
+        self.attrs = []  # [name, bytes]
+
+    def values(self, name):
+        n = name.lower()
+        return [v for a, v in self.attrs if a.lower() == n]
+
+    def drop(self, name, value=None):
+        n = name.lower()
+        self.attrs = [[a, v] for a, v in self.attrs
+                      if not (a.lower() == n and (value is None or v == value))]
+
+    def classes(self):
+        return [v.decode("utf-8", "replace").lower()
+                for v in self.values("objectClass")]
+
+
+def fail(msg):
+    print(f"adapt-ldif: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def read_ldif(path):
+    recs, lines, start = [], [], 0
+    with open(path, "rb") as f:
+        raw = f.read().split(b"\n")
+    # unfold: a line starting with one space continues the previous one
+    logical = []
+    for no, l in enumerate(raw, 1):
+        l = l.rstrip(b"\r")
+        if l.startswith(b" ") and logical and logical[-1][1] != b"":
+            logical[-1][1] += l[1:]
+        else:
+            logical.append([no, l])
+    cur = None
+    for no, l in logical + [[len(raw) + 1, b""]]:
+        if l.startswith(b"#"):
+            continue
+        if l == b"":
+            if cur is not None:
+                recs.append(cur)
+                cur = None
+            continue
+        name, sep, rest = l.partition(b":")
+        if not sep:
+            fail(f"{path}:{no}: not an LDIF line")
+        name = name.decode("ascii", "replace")
+        if rest.startswith(b":"):
+            try:
+                val = base64.b64decode(rest[1:].strip(), validate=True)
+            except Exception:
+                fail(f"{path}:{no}: bad base64 in {name}")
+        elif rest.startswith(b"<"):
+            fail(f"{path}:{no}: URL values are not supported")
+        else:
+            val = rest[1:] if rest.startswith(b" ") else rest
+        if cur is None:
+            if name.lower() == "version":
+                continue
+            if name.lower() != "dn":
+                fail(f"{path}:{no}: record does not start with dn:")
+            cur = Record(val.decode("utf-8"), no)
+        elif name.lower() == "changetype":
+            fail(f"{path}:{no}: {cur.dn}: change records are not supported")
+        else:
+            cur.attrs.append([name, val])
+    return recs
+
+
+SAFE_INIT = set(range(0x01, 0x80)) - set(b"\n\r :<")
+SAFE = set(range(0x01, 0x80)) - set(b"\n\r")
+
+
+def ldif_line(name, v):
+    if v and v[0] in SAFE_INIT and v[-1] != 0x20 and all(c in SAFE for c in v):
+        return f"{name}: {v.decode('ascii')}"
+    return f"{name}:: {base64.b64encode(v).decode()}"
+
+
+def write(out, rec):
+    out.write(ldif_line("dn", rec.dn.encode()) + "\n")
+    for a, v in rec.attrs:
+        out.write(ldif_line(a, v) + "\n")
+    out.write("\n")
+
+
+def key(dn):
+    return dn.lower().replace(", ", ",")
+
+
+def parent(dn):
+    # RDN values escape ',' as '\,' (or '\2C'): split at the first
+    # unescaped comma
+    i = 0
+    while i < len(dn):
+        if dn[i] == "\\":
+            i += 2
+            continue
+        if dn[i] == ",":
+            return dn[i + 1:]
+        i += 1
+    return ""
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("input")
+    ap.add_argument("--base", required=True)
+    ap.add_argument("--existing", required=True)
+    ap.add_argument("--big-group", type=int, default=0)
+    ap.add_argument("--extra")
+    ap.add_argument("--report")
+    a = ap.parse_args()
+
+    with open(a.existing, encoding="utf-8") as f:
+        existing = {key(l.strip()) for l in f if l.strip()}
+    recs = read_ldif(a.input)
+    report = {"computed_dropped": {}, "skipped_existing": [],
+              "refused_values": [], "members_dropped": 0,
+              "parents_added": [], "added": [], "loaded": 0}
+
+    kept, seen = [], set()
+    for r in recs:
+        k = key(r.dn)
+        if not k.endswith(key(a.base)):
+            fail(f"{r.dn} (line {r.line}) is outside {a.base}")
+        if k in existing:
+            report["skipped_existing"].append(r.dn)
+            continue
+        if k in seen:
+            fail(f"{r.dn} (line {r.line}) appears twice")
+        seen.add(k)
+        for name, _ in list(r.attrs):
+            if name.lower() in COMPUTED:
+                c = report["computed_dropped"]
+                c[name] = c.get(name, 0) + 1
+        r.attrs = [x for x in r.attrs if x[0].lower() not in COMPUTED]
+        kept.append(r)
+
+    # AD refuses a second holder of a sAMAccountName or UPN.
+    for attr in ("sAMAccountName", "userPrincipalName"):
+        holders = {}
+        for r in kept:
+            for v in r.values(attr):
+                lk = v.decode("utf-8", "replace").lower()
+                if lk in holders:
+                    r.drop(attr, v)
+                    report["refused_values"].append(
+                        {"dn": r.dn, "attribute": attr,
+                         "value": v.decode("utf-8", "replace"),
+                         "held_by": holders[lk]})
+                else:
+                    holders[lk] = r.dn
+
+    groups = [r for r in kept if "group" in r.classes()]
+    others = [r for r in kept if "group" not in r.classes()]
+
+    extra = []
+    if a.big_group:
+        biggest = max((len(g.values("member")) for g in groups), default=0)
+        if biggest < a.big_group:
+            people = [r for r in others
+                      if {"user", "contact", "inetorgperson"} & set(r.classes())]
+            if len(people) < a.big_group:
+                fail(f"--big-group {a.big_group}: only {len(people)} users and contacts")
+            ou = f"OU=Groups,{a.base}"
+            if key(ou) not in existing and key(ou) not in seen:
+                o = Record(ou, 0)
+                o.attrs = [["objectClass", b"top"], ["objectClass", b"organizationalUnit"],
+                           ["ou", b"Groups"]]
+                others.append(o)
+                extra.append(o)
+                seen.add(key(ou))
+            g = Record(f"CN=GS-Big-{a.big_group},{ou}", 0)
+            g.attrs = [["objectClass", b"top"], ["objectClass", b"group"],
+                       ["cn", f"GS-Big-{a.big_group}".encode()],
+                       ["sAMAccountName", f"GS-Big-{a.big_group}".encode()],
+                       ["groupType", b"-2147483646"]]
+            g.attrs += [["member", p.dn.encode()] for p in people[:a.big_group]]
+            groups.append(g)
+            extra.append(g)
+            report["added"].append(g.dn)
+
+    # Parents before children; a missing parent OU/container is added.
+    allk = existing | {key(r.dn) for r in others + groups}
+    for r in list(others + groups):
+        p = parent(r.dn)
+        while p and key(p) not in allk:
+            o = Record(p, 0)
+            rdn = p.split(",", 1)[0]
+            at, _, val = rdn.partition("=")
+            if at.lower() == "ou":
+                o.attrs = [["objectClass", b"top"], ["objectClass", b"organizationalUnit"],
+                           ["ou", val.encode()]]
+            else:
+                o.attrs = [["objectClass", b"top"], ["objectClass", b"container"],
+                           ["cn", val.encode()]]
+            others.append(o)
+            allk.add(key(p))
+            report["parents_added"].append(p)
+            p = parent(p)
+    others.sort(key=lambda r: r.dn.count(","))  # stable: input order kept
+
+    # Members must exist; groups that contain groups come after them.
+    for g in groups:
+        for v in g.values("member"):
+            if key(v.decode("utf-8", "replace")) not in allk:
+                g.drop("member", v)
+                report["members_dropped"] += 1
+    gk = {key(g.dn): g for g in groups}
+    done, ordered = set(), []
+
+    def visit(g, path):
+        k = key(g.dn)
+        if k in done or k in path:
+            return
+        path.add(k)
+        for v in g.values("member"):
+            m = gk.get(key(v.decode("utf-8", "replace")))
+            if m is not None:
+                visit(m, path)
+        done.add(k)
+        ordered.append(g)
+
+    for g in groups:
+        visit(g, set())
+
+    out = sys.stdout
+    for r in others + ordered:
+        write(out, r)
+    report["loaded"] = len(others) + len(ordered)
+    if a.extra:
+        with open(a.extra, "w", encoding="utf-8") as f:
+            for r in extra:
+                write(f, r)
+    if a.report:
+        with open(a.report, "w", encoding="utf-8") as f:
+            json.dump(report, f, indent=1)
+    print(f"adapt-ldif: {report['loaded']} entries; computed attributes dropped: "
+          f"{report['computed_dropped']}; {len(report['skipped_existing'])} existing skipped; "
+          f"{len(report['refused_values'])} values AD refuses dropped; "
+          f"{report['members_dropped']} unknown members dropped", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

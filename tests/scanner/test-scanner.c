@@ -1,0 +1,440 @@
+/*
+ * Unit tests of the scanner's pure parts: range descriptions, GUID and
+ * SID decoding, the attribute list, and the LDIF input (read with
+ * libldap's reader from files the test writes).
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/strbuf.h"
+#include "scanner/attrs.h"
+#include "scanner/decode.h"
+#include "scanner/ldif_input.h"
+#include "scanner/range.h"
+#include "scanner/source.h"
+#include "tap.h"
+
+static void
+test_range_parse(void)
+{
+	struct scan_range r;
+	ok(scan_range_parse("member;range=1500-2999", &r), "window parses");
+	is_int(r.name_len, 6, "base name is 'member'");
+	ok(r.ranged, "window is ranged");
+	is_int(r.low, 1500, "window low");
+	is_int(r.high, 2999, "window high");
+	ok(!r.last, "window is not the last");
+
+	ok(scan_range_parse("member;range=3000-*", &r), "last window parses");
+	is_int(r.low, 3000, "last window low");
+	ok(r.last, "'*' marks the last window");
+
+	ok(scan_range_parse("member;range=0-*", &r), "0-* parses");
+	ok(r.ranged && r.last && r.low == 0, "0-* is the whole attribute");
+
+	ok(scan_range_parse("cn", &r), "plain name parses");
+	is_int(r.name_len, 2, "plain name length");
+	ok(!r.ranged, "plain name is not ranged");
+
+	ok(scan_range_parse("userCertificate;binary", &r), ";binary parses");
+	is_int(r.name_len, 15, ";binary is stripped");
+	ok(!r.ranged, ";binary is not a range");
+
+	ok(scan_range_parse("member;binary;RANGE=5-9", &r),
+	   "range after another option, any case");
+	ok(r.ranged && r.low == 5 && r.high == 9 && r.name_len == 6,
+	   "range after another option is read");
+
+	ok(!scan_range_parse("member;range=", &r), "empty range fails");
+	ok(!scan_range_parse("member;range=abc-1", &r), "letters fail");
+	ok(!scan_range_parse("member;range=10-5", &r), "high below low fails");
+	ok(!scan_range_parse("member;range=5", &r), "missing dash fails");
+	ok(!scan_range_parse("member;range=5-", &r), "missing high fails");
+	ok(!scan_range_parse("member;range=5-9x", &r), "trailing junk fails");
+	ok(!scan_range_parse("member;range=-5-9", &r), "negative low fails");
+	ok(!scan_range_parse("member;range=99999999999999999999999-*", &r),
+	   "overflowing low fails");
+	ok(!scan_range_parse("member;range=0-1;range=2-3", &r),
+	   "two ranges fail");
+}
+
+static void
+test_decode(void)
+{
+	static const unsigned char guid[16] = {
+		0x2f, 0xd6, 0x0e, 0x4a, 0x75, 0x68, 0x7b, 0x4f,
+		0xa1, 0x51, 0x1c, 0x43, 0x4c, 0x0d, 0xcd, 0xb1};
+	char buf[SCAN_SID_STRLEN];
+	ok(scan_guid_format(guid, 16, buf), "16 bytes format as a GUID");
+	is_str(buf, "4a0ed62f-6875-4f7b-a151-1c434c0dcdb1",
+	       "GUID: first three groups little-endian, lower case");
+	ok(!scan_guid_format(guid, 15, buf), "15 bytes are not a GUID");
+
+	static const unsigned char sid[] = {
+		0x01, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05,
+		0x15, 0x00, 0x00, 0x00, 0xc7, 0xf7, 0xfe, 0xd7,
+		0x7c, 0x77, 0x55, 0xc8, 0x94, 0x5a, 0xce, 0x01,
+		0xf5, 0x03, 0x00, 0x00};
+	ok(scan_sid_format(sid, sizeof(sid), buf), "domain SID formats");
+	is_str(buf, "S-1-5-21-3623811015-3361044348-30300820-1013",
+	       "domain SID text");
+	static const unsigned char admins[] = {
+		0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05,
+		0x20, 0x00, 0x00, 0x00, 0x20, 0x02, 0x00, 0x00};
+	ok(scan_sid_format(admins, sizeof(admins), buf), "builtin SID");
+	is_str(buf, "S-1-5-32-544", "BUILTIN\\Administrators");
+	static const unsigned char world[] = {0x01, 0x01, 0, 0, 0, 0, 0, 0x01,
+					      0, 0, 0, 0};
+	ok(scan_sid_format(world, sizeof(world), buf), "Everyone SID");
+	is_str(buf, "S-1-1-0", "Everyone");
+	static const unsigned char bigauth[] = {0x01, 0x00, 0x01, 0, 0, 0, 0,
+						0x05};
+	ok(scan_sid_format(bigauth, sizeof(bigauth), buf), "big authority");
+	is_str(buf, "S-1-0x010000000005", "authorities >= 2^32 in hex");
+	ok(!scan_sid_format(sid, sizeof(sid) - 1, buf),
+	   "a truncated SID is refused");
+	ok(!scan_sid_format(admins, 7, buf), "a short SID is refused");
+	unsigned char badrev[sizeof(admins)];
+	memcpy(badrev, admins, sizeof(admins));
+	badrev[0] = 2;
+	ok(!scan_sid_format(badrev, sizeof(badrev), buf),
+	   "revision 2 is refused");
+
+	struct scan_entry *e = scan_entry_new("CN=x");
+	scan_entry_add(e, "objectGUID", guid, 16);
+	scan_entry_add(e, "msExchMailboxGuid", guid, 16);
+	scan_entry_add(e, "MSEXCHARCHIVEGUID", guid, 16);
+	scan_entry_add(e, "mS-DS-ConsistencyGuid", guid, 15);
+	scan_entry_add(e, "objectSid", sid, sizeof(sid));
+	scan_entry_add(e, "description", guid, 16);
+	scan_entry_decode(e);
+	is_str(scan_entry_first(e, "objectGUID"),
+	       "4a0ed62f-6875-4f7b-a151-1c434c0dcdb1", "objectGUID decoded");
+	is_str(scan_entry_first(e, "msExchMailboxGuid"),
+	       "4a0ed62f-6875-4f7b-a151-1c434c0dcdb1",
+	       "msExchMailboxGuid decoded");
+	is_str(scan_entry_first(e, "msExchArchiveGuid"),
+	       "4a0ed62f-6875-4f7b-a151-1c434c0dcdb1",
+	       "attribute names match case-insensitively");
+	const struct scan_attr *a = scan_entry_attr(e, "mS-DS-ConsistencyGuid");
+	ok(a != NULL && a->vals[0].len == 15 &&
+		   memcmp(a->vals[0].data, guid, 15) == 0,
+	   "a 15-byte GUID value stays as it was");
+	is_str(scan_entry_first(e, "objectSid"),
+	       "S-1-5-21-3623811015-3361044348-30300820-1013",
+	       "objectSid decoded");
+	a = scan_entry_attr(e, "description");
+	ok(a != NULL && a->vals[0].len == 16 &&
+		   memcmp(a->vals[0].data, guid, 16) == 0,
+	   "other attributes are not decoded");
+	scan_entry_free(e);
+}
+
+static void
+test_attrs(void)
+{
+	const char *want[] = {"displayName", "CN", "mail", "displayname",
+			      NULL};
+	struct scan_attrs *a = scan_attrs_new(want);
+	char **list = scan_attrs_list(a);
+	size_t n = 0;
+	while (list[n] != NULL) {
+		n++;
+	}
+	is_int(n, 6,
+	       "list keeps the caller's, drops duplicates, adds objectClass, "
+	       "objectGUID, distinguishedName");
+	is_str(scan_attrs_match(a, "DISPLAYNAME;x", 11), "displayName",
+	       "match returns the caller's spelling");
+	is_str(scan_attrs_match(a, "cn", 2), "CN", "cn keeps caller's CN");
+	is_str(scan_attrs_match(a, "objectclass", 11), "objectClass",
+	       "objectClass is always asked for");
+	ok(scan_attrs_match(a, "sn", 2) == NULL, "sn was not asked for");
+	ok(scan_attrs_match(a, "mai", 3) == NULL, "no prefix matches");
+	scan_attrs_free(a);
+	scan_attrs_free(NULL);
+}
+
+static void
+test_default_filter(void)
+{
+	struct scan_entry *e = scan_entry_new("CN=x");
+	ok(scan_ldif_default_filter("CN=Person,CN=Schema,CN=Configuration,"
+				    "DC=x",
+				    e),
+	   "objectCategory Person is kept");
+	ok(scan_ldif_default_filter("cn=group,cn=schema", e),
+	   "objectCategory group is kept (any case)");
+	ok(!scan_ldif_default_filter("CN=Computer,CN=Schema", e),
+	   "objectCategory Computer is passed over");
+	ok(!scan_ldif_default_filter("CN=Person-Extra,CN=Schema", e),
+	   "only the whole RDN value counts");
+	ok(scan_ldif_default_filter("person", e), "short form person");
+	ok(!scan_ldif_default_filter(NULL, e), "no class, no category: out");
+	scan_entry_add(e, "objectClass", "user", 4);
+	ok(scan_ldif_default_filter(NULL, e), "class user without category");
+	scan_entry_add(e, "objectClass", "computer", 8);
+	ok(!scan_ldif_default_filter(NULL, e), "class computer is passed over");
+	scan_entry_free(e);
+	e = scan_entry_new("CN=y");
+	scan_entry_add(e, "objectClass", "InetOrgPerson", 13);
+	ok(scan_ldif_default_filter(NULL, e), "inetOrgPerson is kept");
+	scan_entry_free(e);
+}
+
+static char *
+write_file(const char *text)
+{
+	char *path = strdup("/tmp/test-scanner-XXXXXX");
+	int fd = mkstemp(path);
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		perror("cannot write the test LDIF");
+		exit(EXIT_FAILURE);
+	}
+	close(fd);
+	return path;
+}
+
+/* Runs fn with stderr captured in a file; returns what it printed. */
+static int saved_stderr = -1;
+
+static void
+capture_begin(const char *path)
+{
+	fflush(stderr);
+	saved_stderr = dup(STDERR_FILENO);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+}
+
+static char *
+capture_end(const char *path)
+{
+	fflush(stderr);
+	dup2(saved_stderr, STDERR_FILENO);
+	close(saved_stderr);
+	FILE *f = fopen(path, "r");
+	struct strbuf sb;
+	strbuf_init(&sb);
+	char chunk[512];
+	size_t n;
+	while (f != NULL && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		strbuf_add(&sb, chunk, n);
+	}
+	if (f != NULL) {
+		fclose(f);
+	}
+	unlink(path);
+	return strbuf_detach(&sb, NULL);
+}
+
+static const char ldif_text[] =
+	"version: 1\n"
+	"\n"
+	"# ldapsearch style, with a comment\n"
+	"dn: CN=Alice Smith,OU=Users,DC=contoso,DC=com\n"
+	"objectClass: top\n"
+	"objectClass: person\n"
+	"objectClass: organizationalPerson\n"
+	"objectClass: user\n"
+	"cn: Alice Smith\n"
+	"objectGUID:: L9YOSnVoe0+hURxDTA3NsQ==\n"
+	"objectSid:: AQUAAAAAAAUVAAAAx/f+13x3VciUWs4B9QMAAA==\n"
+	"displayName: Alice folded over\n"
+	"  two lines\n"
+	"USERPRINCIPALNAME: alice@contoso.com\n"
+	"proxyAddresses: SMTP:alice@contoso.com\n"
+	"proxyAddresses: smtp:asmith@contoso.com\n"
+	"objectCategory: CN=Person,CN=Schema,CN=Configuration,DC=contoso,"
+	"DC=com\n"
+	"whenCreated: 20200101000000.0Z\n"
+	"\n"
+	"dn: OU=Users,DC=contoso,DC=com\n"
+	"objectClass: top\n"
+	"objectClass: organizationalUnit\n"
+	"ou: Users\n"
+	"objectCategory: CN=Organizational-Unit,CN=Schema,CN=Configuration,"
+	"DC=contoso,DC=com\n"
+	"\n"
+	"\n"
+	"dn: CN=PC1,OU=Computers,DC=contoso,DC=com\n"
+	"objectClass: top\n"
+	"objectClass: person\n"
+	"objectClass: organizationalPerson\n"
+	"objectClass: user\n"
+	"objectClass: computer\n"
+	"cn: PC1\n"
+	"objectCategory: CN=Computer,CN=Schema,CN=Configuration,DC=contoso,"
+	"DC=com\n"
+	"\r\n"
+	"dn: CN=Bob Contact,OU=Contacts,DC=contoso,DC=com\r\n"
+	"changetype: add\r\n"
+	"objectClass: top\r\n"
+	"objectClass: contact\r\n"
+	"cn: Bob Contact\r\n"
+	"mail: bob@example.org\r\n"
+	"\r\n"
+	"dn: CN=WS2,OU=Computers,DC=contoso,DC=com\n"
+	"objectClass: user\n"
+	"objectClass: computer\n"
+	"cn: WS2\n"
+	"\n"
+	"dn: CN=Alice Smith,OU=Users,DC=contoso,DC=com\n"
+	"changetype: modify\n"
+	"replace: mail\n"
+	"mail: alice@contoso.com\n"
+	"-\n"
+	"\n"
+	"dn: CN=Broken,OU=Users,DC=contoso,DC=com\n"
+	"objectClass: user\n"
+	"description: folded\n"
+	"  line\n"
+	"this line has no colon\n" /* line 58 */
+	"cn: Broken\n"
+	"\n"
+	"dn: CN=After,OU=Users,DC=contoso,DC=com\n"
+	"objectClass: user\n";
+
+static void
+test_ldif(void)
+{
+	char *path = write_file(ldif_text);
+	const char *want[] = {"displayName", "userPrincipalName",
+			      "proxyAddresses", "mail", "objectSid", NULL};
+	char errpath[] = "/tmp/test-scanner-err-XXXXXX";
+	int efd = mkstemp(errpath);
+	close(efd);
+	capture_begin(errpath);
+	unsigned errors_before = log_error_count();
+	enum status st;
+	struct scan_source *src = scan_source_ldif_new(path, want, NULL, &st);
+	struct scan_entry *alice = NULL, *bob = NULL, *extra = NULL;
+	enum status s1 = scan_source_next(src, &alice);
+	enum status s2 = scan_source_next(src, &bob);
+	enum status s3 = scan_source_next(src, &extra);
+	unsigned errors = log_error_count() - errors_before;
+	char *err = capture_end(errpath);
+
+	is_int(st, STATUS_OK, "LDIF opens");
+	is_str(scan_source_kind(src), "ldif", "kind is ldif");
+	is_str(scan_source_base(src), "", "LDIF has no base");
+	is_int(s1, STATUS_OK, "first entry reads");
+	ok(alice != NULL, "the user is read");
+	if (alice != NULL) {
+		is_str(alice->dn, "CN=Alice Smith,OU=Users,DC=contoso,DC=com",
+		       "user DN");
+		is_str(scan_entry_first(alice, "objectGUID"),
+		       "4a0ed62f-6875-4f7b-a151-1c434c0dcdb1",
+		       "base64 objectGUID decoded as over LDAP");
+		is_str(scan_entry_first(alice, "objectSid"),
+		       "S-1-5-21-3623811015-3361044348-30300820-1013",
+		       "base64 objectSid decoded");
+		is_str(scan_entry_first(alice, "displayName"),
+		       "Alice folded over two lines",
+		       "folded line joined (one leading space dropped)");
+		const struct scan_attr *upn =
+			scan_entry_attr(alice, "userPrincipalName");
+		ok(upn != NULL && strcmp(upn->name, "userPrincipalName") == 0,
+		   "attribute spelt as requested, not as in the file");
+		const struct scan_attr *pa =
+			scan_entry_attr(alice, "proxyAddresses");
+		ok(pa != NULL && pa->nvals == 2 &&
+			   strcmp(pa->vals[1].data,
+				  "smtp:asmith@contoso.com") == 0,
+		   "multi-valued attribute keeps both values in order");
+		ok(scan_entry_attr(alice, "whenCreated") == NULL,
+		   "attributes not asked for are dropped");
+		ok(scan_entry_attr(alice, "objectCategory") == NULL,
+		   "objectCategory used for the filter, then dropped");
+		is_str(scan_entry_class(alice), "user", "class is user");
+		is_str(scan_entry_first(alice, "cn"), "Alice Smith",
+		       "cn is always kept");
+	}
+	is_int(s2, STATUS_OK, "second entry reads");
+	ok(bob != NULL && strcmp(bob->dn, "CN=Bob Contact,OU=Contacts,"
+					  "DC=contoso,DC=com") == 0,
+	   "OU and computers passed over; ldifde-style contact (CRLF, "
+	   "changetype: add) read next");
+	if (bob != NULL) {
+		is_str(scan_entry_first(bob, "mail"), "bob@example.org",
+		       "CR of CRLF is not part of the value");
+	}
+	is_int(s3, STATUS_ERR_DIRECTORY, "broken record fails the scan");
+	ok(extra == NULL, "no entry from the broken record");
+	is_int(errors, 1, "exactly one error logged");
+	ok(strstr(err, path) != NULL && strstr(err, ":58:") != NULL,
+	   "error names the file and the bad line 58");
+	ok(strstr(err, "this line has no colon") != NULL,
+	   "error quotes the bad line");
+	ok(strstr(err, "invalid format") == NULL,
+	   "libldap's own message does not leak to stderr");
+	ok(strstr(err, ":48: CN=Alice Smith,OU=Users,DC=contoso,DC=com is a "
+		       "change record") != NULL,
+	   "the change record was warned about, with its first line");
+	is_int(scan_source_bad_entries(src), 1, "change record counted bad");
+	if (strstr(err, ":58:") == NULL) {
+		printf("# stderr was: %s\n", err);
+	}
+	scan_entry_free(alice);
+	scan_entry_free(bob);
+	scan_source_free(src);
+	free(err);
+	unlink(path);
+	free(path);
+
+	/* A missing file is an I/O error, logged once. */
+	errors_before = log_error_count();
+	capture_begin(errpath);
+	src = scan_source_ldif_new("/nonexistent/x.ldif", want, NULL, &st);
+	err = capture_end(errpath);
+	ok(src == NULL && st == STATUS_ERR_IO, "missing LDIF: i/o error");
+	ok(strstr(err, "/nonexistent/x.ldif") != NULL,
+	   "missing LDIF: message names the file");
+	is_int(log_error_count() - errors_before, 1, "missing LDIF: one error");
+	free(err);
+
+	/* Cancel between records. */
+	path = write_file("dn: cn=a,dc=x\nobjectClass: user\n\n"
+			  "dn: cn=b,dc=x\nobjectClass: user\n");
+	volatile sig_atomic_t cancel = 0;
+	src = scan_source_ldif_new(path, want, &cancel, &st);
+	struct scan_entry *e = NULL;
+	ok(scan_source_next(src, &e) == STATUS_OK && e != NULL,
+	   "entry before cancel");
+	scan_entry_free(e);
+	cancel = 1;
+	capture_begin(errpath);
+	enum status sc = scan_source_next(src, &e);
+	free(capture_end(errpath));
+	is_int(sc, STATUS_ERR_INTERRUPTED, "cancel flag interrupts");
+	scan_source_free(src);
+	unlink(path);
+	free(path);
+
+	/* An empty file is an empty scan. */
+	path = write_file("version: 1\n\n# nothing\n");
+	src = scan_source_ldif_new(path, want, NULL, &st);
+	e = NULL;
+	is_int(scan_source_next(src, &e), STATUS_OK, "empty LDIF reads");
+	ok(e == NULL, "empty LDIF has no entries");
+	scan_source_free(src);
+	unlink(path);
+	free(path);
+}
+
+int
+main(void)
+{
+	test_range_parse();
+	test_decode();
+	test_attrs();
+	test_default_filter();
+	test_ldif();
+	scan_source_free(NULL);
+	return tap_done();
+}

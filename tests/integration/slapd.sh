@@ -28,7 +28,8 @@
 # whenChanged (they are whatever the LDIF says).
 #
 # Environment: BASE_DN (default DC=contoso,DC=com), SLAPD_PORT (default: a
-# free port), SLAPD_LOGLEVEL (default none; e.g. "stats", to DIR/slapd.log).
+# free port), SLAPD_LOGLEVEL (slapd -d level, default stats: connections,
+# binds, searches and results, logged to DIR/slapd.log for the tests to read).
 # Never touches /etc/ldap or the system's slapd: everything lives in DIR.
 set -euo pipefail
 
@@ -123,7 +124,7 @@ make_tls() {
 }
 
 write_conf() {
-	local d=$1 hash loglevel=${SLAPD_LOGLEVEL:-none}
+	local d=$1 hash
 	hash=$(slappasswd -s "$(cat "$d/bind.pw")") || die "slappasswd failed"
 	cat >"$d/slapd.conf" <<EOF
 # Written by tests/integration/slapd.sh; rewritten on every start.
@@ -136,8 +137,7 @@ moduleload back_mdb
 moduleload rwm
 pidfile $d/run/slapd.pid
 argsfile $d/run/slapd.args
-logfile $d/slapd.log
-loglevel $loglevel
+loglevel none
 TLSCACertificateFile $d/tls/ca.crt
 TLSCertificateFile $d/tls/server.crt
 TLSCertificateKeyFile $d/tls/server.key
@@ -248,8 +248,11 @@ cmd_start() {
 		port=${SLAPD_PORT:-$(free_port)}
 		echo "$port" >"$d/run/port"
 		rm -f "$d/run/slapd.pid"
-		slapd -f "$d/slapd.conf" -h "ldap://127.0.0.1:$port/" ||
-			die "slapd failed to start (config $d/slapd.conf)"
+		# In the foreground (-d) so that its log goes to DIR/slapd.log; in
+		# the background of this script, and in its process group, so an
+		# interrupted test run takes it down too.
+		slapd -d "${SLAPD_LOGLEVEL:-stats}" -f "$d/slapd.conf" \
+			-h "ldap://127.0.0.1:$port/" </dev/null >>"$d/slapd.log" 2>&1 &
 		for i in $(seq 1 100); do
 			ldap_up "$d" "$port" && break
 			# slapd forks and exits at once if it cannot listen

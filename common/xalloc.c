@@ -39,7 +39,8 @@ xreallocarray(void *ptr, size_t nmemb, size_t size)
 	if (size != 0 && nmemb > SIZE_MAX / size) {
 		die_oom();
 	}
-	void *p = realloc(ptr, nmemb * size ? nmemb * size : 1);
+	size_t n = nmemb * size;
+	void *p = realloc(ptr, n != 0 ? n : 1);
 	if (p == NULL) {
 		die_oom();
 	}

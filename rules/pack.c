@@ -1,0 +1,826 @@
+/*
+ * Reading a rule pack: libxml2 parses (no network, no entity expansion,
+ * no DTD), this file validates every element and attribute and reports
+ * the first problem as "file:line: message".
+ */
+#define LOG_MODULE "rules"
+
+#include <errno.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/log.h"
+#include "common/strbuf.h"
+#include "common/xalloc.h"
+#include "rules/pack.h"
+
+static const char *const kind_names[] = {
+	[CHECK_LENGTH] = "length",   [CHECK_CHARSET] = "charset",
+	[CHECK_PATTERN] = "pattern", [CHECK_COLON] = "colon",
+	[CHECK_BLANK] = "blank",     [CHECK_RFC2822] = "rfc2822",
+	[CHECK_DUPLICATE] = "duplicate",
+};
+
+/* The ERROR a check reports unless the rule names its own. */
+static const char *const kind_errors[] = {
+	[CHECK_LENGTH] = "Length",	 [CHECK_CHARSET] = "Character",
+	[CHECK_PATTERN] = "Character",	 [CHECK_COLON] = "Character",
+	[CHECK_BLANK] = "Blank",	 [CHECK_RFC2822] = NULL,
+	[CHECK_DUPLICATE] = "Duplicate",
+};
+
+const char *
+check_kind_name(enum check_kind kind)
+{
+	return kind_names[kind];
+}
+
+struct parse {
+	const char *origin;
+	bool failed;
+};
+
+static void __attribute__((format(printf, 3, 4)))
+fail(struct parse *p, const xmlNode *node, const char *fmt, ...)
+{
+	if (p->failed) {
+		return; /* only the first problem: later ones may be echoes */
+	}
+	p->failed = true;
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	LOG_ERR("%s:%ld: %s", p->origin, node ? xmlGetLineNo(node) : 0L, msg);
+}
+
+static bool
+is_elem(const xmlNode *n)
+{
+	return n->type == XML_ELEMENT_NODE;
+}
+
+/* The attribute's value (caller frees) or NULL. */
+static char *
+attr(const xmlNode *n, const char *name)
+{
+	xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)name);
+	if (v == NULL) {
+		return NULL;
+	}
+	char *s = xstrdup((const char *)v);
+	xmlFree(v);
+	return s;
+}
+
+static char *
+attr_req(struct parse *p, const xmlNode *n, const char *name)
+{
+	char *v = attr(n, name);
+	if (v == NULL || v[0] == '\0') {
+		fail(p, n, "<%s> needs a non-empty %s attribute", n->name, name);
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
+/* Every attribute of n must be in allowed (typos fail loudly). */
+static bool
+attrs_known(struct parse *p, const xmlNode *n, const char *const *allowed)
+{
+	for (const xmlAttr *a = n->properties; a != NULL; a = a->next) {
+		bool found = false;
+		for (const char *const *k = allowed; *k; k++) {
+			if (strcmp((const char *)a->name, *k) == 0) {
+				found = true;
+				break;
+			}
+		}
+		if (!found) {
+			fail(p, n, "unknown attribute '%s' on <%s>", a->name,
+			     n->name);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Text of n with runs of white space collapsed (caller frees). */
+static char *
+text_of(const xmlNode *n)
+{
+	xmlChar *c = xmlNodeGetContent(n);
+	struct strbuf sb;
+	strbuf_init(&sb);
+	bool space = false;
+	for (const char *s = c ? (const char *)c : ""; *s; s++) {
+		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') {
+			space = sb.len > 0;
+			continue;
+		}
+		if (space) {
+			strbuf_addch(&sb, ' ');
+			space = false;
+		}
+		strbuf_addch(&sb, *s);
+	}
+	xmlFree(c);
+	return strbuf_detach(&sb, NULL);
+}
+
+pcre2_code *
+pack_compile(const char *pattern, bool for_skip, bool caseless,
+	     const char *origin, long line, const char *what)
+{
+	/*
+	 * Values: UTF mode without UCP, so [a-z] is ASCII; no CASELESS by
+	 * default, because in UTF mode it lets K (U+212A) and ſ (U+017F)
+	 * match k and s.  Skips: byte mode, where CASELESS is ASCII-only.
+	 */
+	uint32_t opts = PCRE2_DOLLAR_ENDONLY;
+	if (for_skip) {
+		opts |= PCRE2_CASELESS;
+	} else {
+		opts |= PCRE2_UTF | PCRE2_NO_UTF_CHECK;
+		if (caseless) {
+			opts |= PCRE2_CASELESS;
+		}
+	}
+	int err;
+	PCRE2_SIZE off;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern,
+				       PCRE2_ZERO_TERMINATED, opts, &err, &off,
+				       NULL);
+	if (re == NULL) {
+		PCRE2_UCHAR msg[256];
+		pcre2_get_error_message(err, msg, sizeof(msg));
+		LOG_ERR("%s:%ld: invalid %s '%s': %s at offset %zu", origin,
+			line, what, pattern, (const char *)msg, (size_t)off);
+		return NULL;
+	}
+	/* Without JIT (e.g. an exotic CPU) the interpreter is used. */
+	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	return re;
+}
+
+static bool
+parse_size(const char *s, size_t *out)
+{
+	if (s == NULL || s[0] < '0' || s[0] > '9') {
+		return false;
+	}
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v == 0 || v > 1000000) {
+		return false;
+	}
+	*out = (size_t)v;
+	return true;
+}
+
+static bool
+parse_classes(struct parse *p, const xmlNode *n, struct rule_cond *c)
+{
+	char *cls = attr(n, "class");
+	char *notcls = attr(n, "not-class");
+	if (cls != NULL && notcls != NULL) {
+		fail(p, n, "class and not-class are exclusive");
+		free(cls);
+		free(notcls);
+		return false;
+	}
+	char *list = cls ? cls : notcls;
+	c->class_not = notcls != NULL;
+	if (list != NULL) {
+		char *save = NULL;
+		for (char *t = strtok_r(list, " ", &save); t;
+		     t = strtok_r(NULL, " ", &save)) {
+			c->classes = xreallocarray(c->classes, c->nclasses + 1,
+						   sizeof(*c->classes));
+			c->classes[c->nclasses++] = xstrdup(t);
+		}
+		if (c->nclasses == 0) {
+			fail(p, n, "empty class list");
+		}
+	}
+	free(list);
+	return !p->failed;
+}
+
+static bool
+parse_cond(struct parse *p, const xmlNode *n, struct rule_cond *c)
+{
+	if (!parse_classes(p, n, c)) {
+		return false;
+	}
+	c->if_attr = attr(n, "if-attr");
+	c->unless_attr = attr(n, "unless-attr");
+	char *iv = attr(n, "if-value");
+	char *uv = attr(n, "unless-value");
+	long line = xmlGetLineNo(n);
+	if (iv != NULL) {
+		c->if_value = pack_compile(iv, false, false, p->origin, line,
+					   "if-value pattern");
+		p->failed |= c->if_value == NULL;
+	}
+	if (uv != NULL && !p->failed) {
+		c->unless_value = pack_compile(uv, false, false, p->origin,
+					       line, "unless-value pattern");
+		p->failed |= c->unless_value == NULL;
+	}
+	free(iv);
+	free(uv);
+	return !p->failed;
+}
+
+static void
+cond_release(struct rule_cond *c)
+{
+	for (size_t i = 0; i < c->nclasses; i++) {
+		free(c->classes[i]);
+	}
+	free(c->classes);
+	free(c->if_attr);
+	free(c->unless_attr);
+	pcre2_code_free(c->if_value);
+	pcre2_code_free(c->unless_value);
+}
+
+static bool
+valid_id(const char *id)
+{
+	for (const char *s = id; *s; s++) {
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		      *s == '.' || *s == '-' || *s == '_')) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool
+valid_error_name(const char *s)
+{
+	if (s[0] < 'A' || s[0] > 'Z') {
+		return false;
+	}
+	for (; *s; s++) {
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9'))) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static const char *const rule_attrs[] = {
+	"id", "check", "severity", "error", "limit", "set", "pattern",
+	"caseless", "fixer", "class", "not-class", "if-attr", "unless-attr",
+	"if-value", "unless-value", "namespace", "qualify", "complete-if",
+	"remove-unless", "enabled", NULL,
+};
+
+static bool
+parse_rule(struct parse *p, const xmlNode *n, const struct chain *ch,
+	   struct rule *r)
+{
+	r->enabled = true;
+	if (!attrs_known(p, n, rule_attrs)) {
+		return false;
+	}
+	r->id = attr_req(p, n, "id");
+	char *check = attr_req(p, n, "check");
+	if (p->failed) {
+		free(check);
+		return false;
+	}
+	if (!valid_id(r->id)) {
+		fail(p, n, "rule id '%s': use a-z, 0-9, '.', '-', '_'", r->id);
+	}
+	bool found = false;
+	for (size_t k = 0; k < sizeof(kind_names) / sizeof(*kind_names); k++) {
+		if (strcmp(check, kind_names[k]) == 0) {
+			r->kind = (enum check_kind)k;
+			found = true;
+		}
+	}
+	if (!found) {
+		fail(p, n, "rule %s: unknown check kind '%s' (length, "
+			   "charset, pattern, colon, blank, rfc2822, duplicate)",
+		     r->id, check);
+	}
+	free(check);
+	if (p->failed) {
+		return false;
+	}
+
+	char *sev = attr(n, "severity");
+	r->severity = FINDING_ERROR;
+	if (sev != NULL && !finding_severity_parse(sev, &r->severity)) {
+		fail(p, n, "rule %s: severity '%s' is not error, warning or info",
+		     r->id, sev);
+	}
+	free(sev);
+
+	r->error = attr(n, "error");
+	if (r->error != NULL) {
+		if (r->kind == CHECK_RFC2822 || r->kind == CHECK_DUPLICATE) {
+			fail(p, n, "rule %s: a %s check reports its own error names",
+			     r->id, kind_names[r->kind]);
+		} else if (!valid_error_name(r->error)) {
+			fail(p, n, "rule %s: error '%s' must be one PascalCase word",
+			     r->id, r->error);
+		}
+	} else if (kind_errors[r->kind] != NULL) {
+		r->error = xstrdup(kind_errors[r->kind]);
+	}
+
+	char *en = attr(n, "enabled");
+	if (en != NULL && strcmp(en, "true") != 0) {
+		if (strcmp(en, "false") == 0) {
+			r->enabled = false;
+		} else {
+			fail(p, n, "rule %s: enabled must be true or false", r->id);
+		}
+	}
+	free(en);
+
+	/* Each check kind takes its own parameters and no others. */
+	char *limit = attr(n, "limit");
+	char *set = attr(n, "set");
+	char *pattern = attr(n, "pattern");
+	char *caseless = attr(n, "caseless");
+	char *fixer = attr(n, "fixer");
+	char *ns = attr(n, "namespace");
+	char *qualify = attr(n, "qualify");
+	r->complete_if = attr(n, "complete-if");
+	r->remove_unless = attr(n, "remove-unless");
+	bool want_limit = r->kind == CHECK_LENGTH || r->kind == CHECK_BLANK;
+	bool dup = r->kind == CHECK_DUPLICATE;
+	long line = xmlGetLineNo(n);
+
+	if (limit != NULL && !want_limit) {
+		fail(p, n, "rule %s: limit is for length and blank checks", r->id);
+	} else if (limit != NULL && !parse_size(limit, &r->limit)) {
+		fail(p, n, "rule %s: bad limit '%s' (a whole number 1-1000000)",
+		     r->id, limit);
+	} else if (limit == NULL && r->kind == CHECK_LENGTH) {
+		fail(p, n, "rule %s: a length check needs a limit", r->id);
+	}
+	if (set != NULL && r->kind != CHECK_CHARSET) {
+		fail(p, n, "rule %s: set is for charset checks", r->id);
+	} else if (set == NULL && r->kind == CHECK_CHARSET) {
+		fail(p, n, "rule %s: a charset check needs a set", r->id);
+	}
+	if (pattern != NULL && r->kind != CHECK_PATTERN) {
+		fail(p, n, "rule %s: pattern is for pattern checks", r->id);
+	} else if (pattern == NULL && r->kind == CHECK_PATTERN) {
+		fail(p, n, "rule %s: a pattern check needs a pattern", r->id);
+	}
+	bool ci = false;
+	if (caseless != NULL) {
+		if (r->kind != CHECK_CHARSET && r->kind != CHECK_PATTERN) {
+			fail(p, n, "rule %s: caseless is for charset and pattern",
+			     r->id);
+		} else if (strcmp(caseless, "true") == 0) {
+			ci = true;
+		} else if (strcmp(caseless, "false") != 0) {
+			fail(p, n, "rule %s: caseless must be true or false", r->id);
+		}
+	}
+	if (fixer != NULL && r->kind != CHECK_BLANK) {
+		fail(p, n, "rule %s: fixer is for blank checks", r->id);
+	} else if (fixer != NULL) {
+		if (strcmp(fixer, "cn") == 0) {
+			r->fixer = FIXER_CN;
+		} else if (strcmp(fixer, "contact-nickname") == 0) {
+			r->fixer = FIXER_CONTACT_NICKNAME;
+		} else if (strcmp(fixer, "target-mail") == 0) {
+			r->fixer = FIXER_TARGET_MAIL;
+		} else if (strcmp(fixer, "empty") == 0) {
+			r->fixer = FIXER_EMPTY;
+		} else {
+			fail(p, n, "rule %s: unknown fixer '%s' (cn, "
+				   "contact-nickname, target-mail, empty)",
+			     r->id, fixer);
+		}
+	}
+	if (!dup && (ns || qualify || r->complete_if || r->remove_unless)) {
+		fail(p, n, "rule %s: namespace, qualify, complete-if and "
+			   "remove-unless are for duplicate checks", r->id);
+	}
+	if (dup) {
+		if (ns != NULL) {
+			r->ns = xstrdup(ns);
+		} else {
+			r->ns = xstrdup(ch->attribute);
+			for (char *s = r->ns; *s; s++) {
+				*s = (char)(*s >= 'A' && *s <= 'Z' ? *s + 32 : *s);
+			}
+		}
+		if (qualify == NULL || strcmp(qualify, "unchanged") == 0) {
+			r->qualify = DUP_UNCHANGED;
+		} else if (strcmp(qualify, "primary-smtp") == 0) {
+			r->qualify = DUP_PRIMARY_SMTP;
+		} else {
+			fail(p, n, "rule %s: qualify must be unchanged or "
+				   "primary-smtp", r->id);
+		}
+	}
+	if (!p->failed && set != NULL) {
+		char *cls = xasprintf("[%s]", set);
+		r->re = pack_compile(cls, false, ci, p->origin, line,
+				     "character set");
+		p->failed |= r->re == NULL;
+		free(cls);
+	}
+	if (!p->failed && pattern != NULL) {
+		r->re = pack_compile(pattern, false, ci, p->origin, line,
+				     "pattern");
+		p->failed |= r->re == NULL;
+	}
+	free(limit);
+	free(set);
+	free(pattern);
+	free(caseless);
+	free(fixer);
+	free(ns);
+	free(qualify);
+	if (p->failed) {
+		return false;
+	}
+	if (!parse_cond(p, n, &r->cond)) {
+		return false;
+	}
+
+	for (const xmlNode *c = n->children; c != NULL; c = c->next) {
+		if (!is_elem(c)) {
+			continue;
+		}
+		char **dst = NULL;
+		if (strcmp((const char *)c->name, "description") == 0) {
+			dst = &r->description;
+		} else if (strcmp((const char *)c->name, "remediation") == 0) {
+			dst = &r->remediation;
+		} else {
+			fail(p, c, "unknown element <%s> in rule %s", c->name,
+			     r->id);
+			return false;
+		}
+		if (*dst != NULL) {
+			fail(p, c, "rule %s has two <%s>", r->id, c->name);
+			return false;
+		}
+		*dst = text_of(c);
+	}
+	if (r->description == NULL || r->description[0] == '\0') {
+		fail(p, n, "rule %s needs a <description>", r->id);
+		return false;
+	}
+	if (r->remediation == NULL) {
+		r->remediation = xstrdup("");
+	}
+	return true;
+}
+
+static bool
+parse_chain(struct parse *p, const xmlNode *n, struct chain *ch)
+{
+	static const char *const allowed[] = {"attribute", "label", "values",
+					      NULL};
+	if (!attrs_known(p, n, allowed)) {
+		return false;
+	}
+	ch->attribute = attr_req(p, n, "attribute");
+	if (ch->attribute == NULL) {
+		return false;
+	}
+	ch->label = attr(n, "label");
+	if (ch->label == NULL) {
+		ch->label = xstrdup(ch->attribute);
+	}
+	char *values = attr(n, "values");
+	if (values != NULL && strcmp(values, "all") == 0) {
+		ch->all_values = true;
+	} else if (values != NULL && strcmp(values, "first") != 0) {
+		fail(p, n, "chain %s: values must be first or all",
+		     ch->attribute);
+	}
+	free(values);
+	for (const xmlNode *c = n->children; c != NULL && !p->failed;
+	     c = c->next) {
+		if (!is_elem(c)) {
+			continue;
+		}
+		if (strcmp((const char *)c->name, "rule") != 0) {
+			fail(p, c, "unknown element <%s> in chain %s", c->name,
+			     ch->attribute);
+			break;
+		}
+		ch->rules = xreallocarray(ch->rules, ch->nrules + 1,
+					  sizeof(*ch->rules));
+		struct rule *r = &ch->rules[ch->nrules++];
+		memset(r, 0, sizeof(*r));
+		parse_rule(p, c, ch, r);
+	}
+	if (!p->failed && ch->nrules == 0) {
+		fail(p, n, "chain %s has no rules", ch->attribute);
+	}
+	return !p->failed;
+}
+
+static bool
+parse_number_list(const char *s, long long **nums, size_t *n)
+{
+	char *copy = xstrdup(s);
+	char *save = NULL;
+	bool ok = true;
+	for (char *t = strtok_r(copy, " ,", &save); t && ok;
+	     t = strtok_r(NULL, " ,", &save)) {
+		errno = 0;
+		char *end;
+		long long v = strtoll(t, &end, 0);
+		if (errno != 0 || *end != '\0') {
+			ok = false;
+			break;
+		}
+		*nums = xreallocarray(*nums, *n + 1, sizeof(**nums));
+		(*nums)[(*n)++] = v;
+	}
+	free(copy);
+	return ok && *n > 0;
+}
+
+static bool
+parse_skip_test(struct parse *p, const xmlNode *c, struct skip_test *t)
+{
+	const char *name = (const char *)c->name;
+	static const char *const match_attrs[] = {"attribute", "pattern", NULL};
+	static const char *const equals_attrs[] = {"attribute", "value", NULL};
+	static const char *const absent_attrs[] = {"attribute", NULL};
+	static const char *const number_attrs[] = {"attribute", "lt", "ge",
+						   "in", NULL};
+	const char *const *allowed;
+	if (strcmp(name, "match") == 0) {
+		t->op = SKIP_MATCH;
+		allowed = match_attrs;
+	} else if (strcmp(name, "equals") == 0) {
+		t->op = SKIP_EQUALS;
+		allowed = equals_attrs;
+	} else if (strcmp(name, "absent") == 0) {
+		t->op = SKIP_ABSENT;
+		allowed = absent_attrs;
+	} else if (strcmp(name, "number") == 0) {
+		t->op = SKIP_IN; /* refined below */
+		allowed = number_attrs;
+	} else {
+		fail(p, c, "unknown element <%s> in <skip> (match, equals, "
+			   "absent, number)", name);
+		return false;
+	}
+	if (!attrs_known(p, c, allowed)) {
+		return false;
+	}
+	t->attribute = attr_req(p, c, "attribute");
+	if (t->attribute == NULL) {
+		return false;
+	}
+	if (t->op == SKIP_MATCH) {
+		char *pat = attr_req(p, c, "pattern");
+		if (pat == NULL) {
+			return false;
+		}
+		t->re = pack_compile(pat, true, true, p->origin,
+				     xmlGetLineNo(c), "skip pattern");
+		free(pat);
+		p->failed |= t->re == NULL;
+	} else if (t->op == SKIP_EQUALS) {
+		t->value = attr_req(p, c, "value");
+	} else if (t->op == SKIP_IN) {
+		char *lt = attr(c, "lt"), *ge = attr(c, "ge"), *in = attr(c, "in");
+		int nset = (lt != NULL) + (ge != NULL) + (in != NULL);
+		const char *v = lt ? lt : ge ? ge : in;
+		t->op = lt ? SKIP_LT : ge ? SKIP_GE : SKIP_IN;
+		if (nset != 1) {
+			fail(p, c, "<number> needs exactly one of lt, ge, in");
+		} else if (!parse_number_list(v, &t->nums, &t->nnums) ||
+			   (t->op != SKIP_IN && t->nnums != 1)) {
+			fail(p, c, "<number>: bad number list '%s'", v);
+		}
+		free(lt);
+		free(ge);
+		free(in);
+	}
+	return !p->failed;
+}
+
+static bool
+parse_skip(struct parse *p, const xmlNode *n, struct skip *s)
+{
+	static const char *const allowed[] = {"reason", "class", "not-class",
+					      NULL};
+	if (!attrs_known(p, n, allowed)) {
+		return false;
+	}
+	s->reason = attr_req(p, n, "reason");
+	if (s->reason == NULL || !parse_classes(p, n, &s->cond)) {
+		return false;
+	}
+	for (const xmlNode *c = n->children; c != NULL && !p->failed;
+	     c = c->next) {
+		if (!is_elem(c)) {
+			continue;
+		}
+		s->tests = xreallocarray(s->tests, s->ntests + 1,
+					 sizeof(*s->tests));
+		struct skip_test *t = &s->tests[s->ntests++];
+		memset(t, 0, sizeof(*t));
+		parse_skip_test(p, c, t);
+	}
+	if (!p->failed && s->ntests == 0) {
+		fail(p, n, "<skip reason=\"%s\"> has no condition", s->reason);
+	}
+	return !p->failed;
+}
+
+/* The first parser error, reported once with its line. */
+static void
+on_xml_error(void *ctx, xmlErrorPtr err)
+{
+	struct parse *p = ctx;
+	if (p->failed || err == NULL || err->level < XML_ERR_ERROR) {
+		return;
+	}
+	p->failed = true;
+	char msg[512];
+	snprintf(msg, sizeof(msg), "%s", err->message ? err->message : "?");
+	size_t l = strlen(msg);
+	while (l > 0 && msg[l - 1] == '\n') {
+		msg[--l] = '\0';
+	}
+	LOG_ERR("%s:%d: %s", p->origin, err->line, msg);
+}
+
+bool
+pack_parse(struct ruleset *rs, const char *xml, size_t len,
+	   const char *origin)
+{
+	struct parse p = {.origin = origin};
+	if (len > 16 * 1024 * 1024) {
+		LOG_ERR("%s: a rule pack over 16 MiB is not plausible", origin);
+		return false;
+	}
+	/*
+	 * A DOCTYPE could declare entities; refuse it before libxml2 sees
+	 * it, so nothing is ever declared, let alone expanded.
+	 */
+	const char *dt = NULL;
+	for (size_t i = 0; i + 9 <= len; i++) {
+		if (memcmp(xml + i, "<!DOCTYPE", 9) == 0) {
+			dt = xml + i;
+			break;
+		}
+	}
+	if (dt != NULL) {
+		long line = 1;
+		for (const char *c = xml; c < dt; c++) {
+			line += *c == '\n';
+		}
+		LOG_ERR("%s:%ld: a DOCTYPE is not allowed in a rule pack",
+			origin, line);
+		return false;
+	}
+	/*
+	 * NONET: nothing is fetched; no NOENT and no DTDLOAD: entities are
+	 * never expanded and no external subset is read.  A DOCTYPE is
+	 * refused below before anything reads the tree.
+	 */
+	xmlSetStructuredErrorFunc(&p, on_xml_error);
+	xmlDocPtr doc = xmlReadMemory(xml, (int)len, origin, NULL,
+				      XML_PARSE_NONET | XML_PARSE_NOWARNING);
+	xmlSetStructuredErrorFunc(NULL, NULL);
+	if (doc == NULL) {
+		if (!p.failed) {
+			LOG_ERR("%s: not a well-formed XML document", origin);
+		}
+		return false;
+	}
+	if (p.failed) {
+		xmlFreeDoc(doc);
+		return false;
+	}
+	const xmlNode *root = xmlDocGetRootElement(doc);
+	if (doc->intSubset != NULL || doc->extSubset != NULL) {
+		fail(&p, (const xmlNode *)doc->intSubset,
+		     "a DOCTYPE is not allowed in a rule pack");
+		goto out;
+	}
+	if (root == NULL || strcmp((const char *)root->name, "pack") != 0) {
+		fail(&p, root, "the root element must be <pack>");
+		goto out;
+	}
+	static const char *const pack_attrs[] = {"name", "version", NULL};
+	if (!attrs_known(&p, root, pack_attrs)) {
+		goto out;
+	}
+	rs->name = attr_req(&p, root, "name");
+	for (const xmlNode *c = root->children; c != NULL && !p.failed;
+	     c = c->next) {
+		if (c->type == XML_ENTITY_REF_NODE) {
+			fail(&p, c, "entity references are not allowed");
+			break;
+		}
+		if (!is_elem(c)) {
+			continue;
+		}
+		const char *name = (const char *)c->name;
+		if (strcmp(name, "description") == 0) {
+			continue;
+		}
+		if (strcmp(name, "skip") == 0) {
+			rs->skips = xreallocarray(rs->skips, rs->nskips + 1,
+						  sizeof(*rs->skips));
+			struct skip *s = &rs->skips[rs->nskips++];
+			memset(s, 0, sizeof(*s));
+			parse_skip(&p, c, s);
+		} else if (strcmp(name, "chain") == 0) {
+			rs->chains = xreallocarray(rs->chains, rs->nchains + 1,
+						   sizeof(*rs->chains));
+			struct chain *ch = &rs->chains[rs->nchains++];
+			memset(ch, 0, sizeof(*ch));
+			parse_chain(&p, c, ch);
+		} else {
+			fail(&p, c, "unknown element <%s> (description, skip, "
+				    "chain)", name);
+		}
+	}
+	if (!p.failed && rs->nchains == 0) {
+		fail(&p, root, "the pack has no <chain>");
+	}
+	/* Rule ids are the stable RULE column: unique within the pack. */
+	for (size_t i = 0; i < rs->nchains && !p.failed; i++) {
+		for (size_t j = 0; j < rs->chains[i].nrules && !p.failed; j++) {
+			const char *id = rs->chains[i].rules[j].id;
+			for (size_t k = 0; k <= i && !p.failed; k++) {
+				size_t lim = k == i ? j : rs->chains[k].nrules;
+				for (size_t m = 0; m < lim; m++) {
+					if (strcmp(rs->chains[k].rules[m].id,
+						   id) == 0) {
+						fail(&p, root,
+						     "rule id '%s' is used twice",
+						     id);
+						break;
+					}
+				}
+			}
+		}
+	}
+out:
+	xmlFreeDoc(doc);
+	return !p.failed;
+}
+
+void
+pack_release(struct ruleset *rs)
+{
+	for (size_t i = 0; i < rs->nskips; i++) {
+		struct skip *s = &rs->skips[i];
+		for (size_t j = 0; j < s->ntests; j++) {
+			free(s->tests[j].attribute);
+			pcre2_code_free(s->tests[j].re);
+			free(s->tests[j].value);
+			free(s->tests[j].nums);
+		}
+		free(s->tests);
+		free(s->reason);
+		cond_release(&s->cond);
+	}
+	free(rs->skips);
+	for (size_t i = 0; i < rs->nchains; i++) {
+		struct chain *ch = &rs->chains[i];
+		for (size_t j = 0; j < ch->nrules; j++) {
+			struct rule *r = &ch->rules[j];
+			free(r->id);
+			free(r->error);
+			free(r->description);
+			free(r->remediation);
+			cond_release(&r->cond);
+			pcre2_code_free(r->re);
+			free(r->ns);
+			free(r->complete_if);
+			free(r->remove_unless);
+		}
+		free(ch->rules);
+		free(ch->attribute);
+		free(ch->label);
+	}
+	free(rs->chains);
+	free(rs->name);
+}

@@ -1,0 +1,278 @@
+#include <string.h>
+#include <strings.h>
+
+#include "common/strbuf.h"
+#include "common/xalloc.h"
+#include "rules/text.h"
+
+/* Length of the well-formed sequence at s (at most n bytes), 0 if none. */
+static size_t
+seq_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	if (c == 0) {
+		return 0;
+	}
+	if (c < 0x80) {
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	}
+	if (c >= 0xe0 && c <= 0xef) {
+		if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80) {
+			return 0;
+		}
+		if (c == 0xe0 && s[1] < 0xa0) {
+			return 0; /* overlong */
+		}
+		if (c == 0xed && s[1] >= 0xa0) {
+			return 0; /* surrogate */
+		}
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
+		    (s[3] & 0xc0) != 0x80) {
+			return 0;
+		}
+		if (c == 0xf0 && s[1] < 0x90) {
+			return 0; /* overlong */
+		}
+		if (c == 0xf4 && s[1] >= 0x90) {
+			return 0; /* above U+10FFFF */
+		}
+		return 4;
+	}
+	return 0;
+}
+
+bool
+text_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < len) {
+		size_t n = seq_len(p + i, len - i);
+		if (n == 0) {
+			return false;
+		}
+		i += n;
+	}
+	return true;
+}
+
+char *
+text_utf8_repair(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *out = xmalloc(len + 1);
+	size_t i = 0, o = 0;
+	while (i < len) {
+		size_t n = seq_len(p + i, len - i);
+		if (n == 0) {
+			i++;
+			continue;
+		}
+		memcpy(out + o, s + i, n);
+		o += n;
+		i += n;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+size_t
+text_utf8_decode(const char *s, uint32_t *cp)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if (p[0] < 0xe0) {
+		*cp = ((uint32_t)(p[0] & 0x1f) << 6) | (p[1] & 0x3f);
+		return 2;
+	}
+	if (p[0] < 0xf0) {
+		*cp = ((uint32_t)(p[0] & 0x0f) << 12) |
+		      ((uint32_t)(p[1] & 0x3f) << 6) | (p[2] & 0x3f);
+		return 3;
+	}
+	*cp = ((uint32_t)(p[0] & 0x07) << 18) | ((uint32_t)(p[1] & 0x3f) << 12) |
+	      ((uint32_t)(p[2] & 0x3f) << 6) | (p[3] & 0x3f);
+	return 4;
+}
+
+size_t
+text_utf8_encode(uint32_t cp, char *buf)
+{
+	unsigned char *b = (unsigned char *)buf;
+	if (cp < 0x80) {
+		b[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		b[0] = (unsigned char)(0xc0 | (cp >> 6));
+		b[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		b[0] = (unsigned char)(0xe0 | (cp >> 12));
+		b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		b[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	b[0] = (unsigned char)(0xf0 | (cp >> 18));
+	b[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+	b[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+	b[3] = (unsigned char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+size_t
+text_utf16_len(const char *s)
+{
+	size_t units = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p & 0xc0) != 0x80) {
+			/* A 4-byte lead is one character outside the BMP. */
+			units += *p >= 0xf0 ? 2 : 1;
+		}
+	}
+	return units;
+}
+
+size_t
+text_utf16_prefix(const char *s, size_t units)
+{
+	size_t i = 0, used = 0;
+	while (s[i] != '\0') {
+		uint32_t cp;
+		size_t n = text_utf8_decode(s + i, &cp);
+		size_t u = cp >= 0x10000 ? 2 : 1;
+		if (used + u > units) {
+			break;
+		}
+		used += u;
+		i += n;
+	}
+	return i;
+}
+
+static uint32_t
+fold_cp(uint32_t c)
+{
+	if (c < 0x80) {
+		return c >= 'A' && c <= 'Z' ? c + 32 : c;
+	}
+	if (c >= 0xc0 && c <= 0xde && c != 0xd7) {
+		return c + 32;
+	}
+	if (c >= 0x100 && c <= 0x17f) {
+		if (c == 0x130 || c == 0x131 || c == 0x138 || c == 0x149 ||
+		    c == 0x17f) {
+			return c; /* dotted/dotless i, kra, 'n, long s */
+		}
+		if (c == 0x178) {
+			return 0xff;
+		}
+		if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e)) {
+			return (c & 1) ? c + 1 : c;
+		}
+		return (c & 1) ? c : c + 1;
+	}
+	if (c >= 0x386 && c <= 0x3ab) {
+		if (c == 0x386) {
+			return 0x3ac;
+		}
+		if (c >= 0x388 && c <= 0x38a) {
+			return c + 37;
+		}
+		if (c == 0x38c) {
+			return 0x3cc;
+		}
+		if (c == 0x38e || c == 0x38f) {
+			return c + 63;
+		}
+		if (c >= 0x391 && c <= 0x3ab && c != 0x3a2) {
+			return c + 32;
+		}
+		return c;
+	}
+	if (c == 0x3c2) {
+		return 0x3c3; /* final sigma */
+	}
+	if (c >= 0x400 && c <= 0x40f) {
+		return c + 80;
+	}
+	if (c >= 0x410 && c <= 0x42f) {
+		return c + 32;
+	}
+	if ((c >= 0x460 && c <= 0x481) || (c >= 0x48a && c <= 0x4bf) ||
+	    (c >= 0x4d0 && c <= 0x52f)) {
+		return (c & 1) ? c : c + 1;
+	}
+	if (c == 0x4c0) {
+		return 0x4cf;
+	}
+	if (c >= 0x4c1 && c <= 0x4ce) {
+		return (c & 1) ? c + 1 : c;
+	}
+	return c;
+}
+
+char *
+text_fold(const char *s)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	size_t i = 0;
+	while (s[i] != '\0') {
+		uint32_t cp;
+		char buf[4];
+		i += text_utf8_decode(s + i, &cp);
+		strbuf_add(&sb, buf, text_utf8_encode(fold_cp(cp), buf));
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+bool
+text_is_space(uint32_t c)
+{
+	return (c >= 0x9 && c <= 0xd) || c == 0x20 || c == 0x85 || c == 0xa0 ||
+	       c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 ||
+	       c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000;
+}
+
+char *
+text_trim(const char *s)
+{
+	size_t start = 0, end = 0, i = 0;
+	bool seen = false;
+	while (s[i] != '\0') {
+		uint32_t cp;
+		size_t n = text_utf8_decode(s + i, &cp);
+		if (!text_is_space(cp)) {
+			if (!seen) {
+				start = i;
+				seen = true;
+			}
+			end = i + n;
+		}
+		i += n;
+	}
+	return seen ? xstrndup(s + start, end - start) : xstrdup("");
+}
+
+const char *
+text_strcasestr(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (; *hay; hay++) {
+		if (strncasecmp(hay, needle, n) == 0) {
+			return hay;
+		}
+	}
+	return n == 0 ? hay : NULL;
+}

@@ -1,0 +1,69 @@
+/*
+ * Text helpers the rules need: UTF-8 validation and repair, lengths in
+ * UTF-16 code units (as AD and .NET count), cutting without splitting a
+ * character, the case folding duplicate keys use, and .NET's whitespace.
+ * Internal to rules/.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * True if s[0..len) is well-formed UTF-8 (no overlong forms, no
+ * surrogates, nothing above U+10FFFF) without NUL bytes.
+ */
+bool
+text_utf8_valid(const char *s, size_t len);
+
+/*
+ * A copy of s[0..len) without the bytes that are not part of a well-formed
+ * UTF-8 sequence (NUL bytes are dropped too).  The caller frees it.
+ */
+char *
+text_utf8_repair(const char *s, size_t len);
+
+/*
+ * Decodes the code point at s (valid UTF-8); returns its byte length.
+ */
+size_t
+text_utf8_decode(const char *s, uint32_t *cp);
+
+/* Appends cp as UTF-8 to buf (at least 4 bytes); returns the byte count. */
+size_t
+text_utf8_encode(uint32_t cp, char *buf);
+
+/* Length of valid UTF-8 s in UTF-16 code units. */
+size_t
+text_utf16_len(const char *s);
+
+/*
+ * Byte length of the longest prefix of valid UTF-8 s that has at most
+ * units UTF-16 code units; a character that needs a surrogate pair is
+ * never split: if only its first half fits, it is left out.
+ */
+size_t
+text_utf16_prefix(const char *s, size_t units);
+
+/*
+ * The simple lower-case folding of valid UTF-8 s used for duplicate keys
+ * and top-level domains: ASCII, Latin-1, Latin Extended-A, Greek (final
+ * sigma folds to sigma) and Cyrillic capitals to their small letters;
+ * everything else is kept.  The caller frees the result.
+ */
+char *
+text_fold(const char *s);
+
+/* .NET's \s: U+0009-000D, 0020, 0085, 00A0, 1680, 2000-200A, 2028, 2029,
+ * 202F, 205F, 3000. */
+bool
+text_is_space(uint32_t cp);
+
+/* A copy of s without leading and trailing text_is_space() characters. */
+char *
+text_trim(const char *s);
+
+/* ASCII case-insensitive strstr. */
+const char *
+text_strcasestr(const char *hay, const char *needle);

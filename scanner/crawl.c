@@ -41,15 +41,79 @@ struct pending {
 	unsigned long next;
 };
 
-static void
-append_values(LDAP *ld, LDAPMessage *msg, const char *desc,
-	      struct scan_entry *e, const char *name)
+/*
+ * Walks the attributes of a search entry in the order the server sent
+ * them, with ldap_get_attribute_ber() as ldapsearch does: unlike
+ * ldap_get_values_len() by name, it also sees a second occurrence of the
+ * same attribute (slapd sends one when an import split its values).
+ */
+struct attr_walk {
+	LDAP *ld;
+	LDAPMessage *msg;
+	BerElement *ber;
+	char *desc;           /* the current description, a C string */
+	struct berval *vals;  /* its values, terminated by a NULL bv_val */
+};
+
+/* Starts the walk; *dn (NUL-terminated copy) is the caller's. */
+static bool
+walk_begin(struct attr_walk *w, LDAP *ld, LDAPMessage *msg, char **dn)
 {
-	struct berval **vals = ldap_get_values_len(ld, msg, desc);
-	for (size_t i = 0; vals != NULL && vals[i] != NULL; i++) {
-		scan_entry_add(e, name, vals[i]->bv_val, vals[i]->bv_len);
+	memset(w, 0, sizeof(*w));
+	w->ld = ld;
+	w->msg = msg;
+	struct berval bv = {0};
+	int rc = ldap_get_dn_ber(ld, msg, &w->ber, &bv);
+	if (rc != LDAP_SUCCESS || bv.bv_val == NULL) {
+		return false;
 	}
-	ldap_value_free_len(vals);
+	*dn = xmemdup0(bv.bv_val, bv.bv_len);
+	return true;
+}
+
+/* The next attribute, or false at the end (or on a decoding error). */
+static bool
+walk_next(struct attr_walk *w, int *rc)
+{
+	free(w->desc);
+	w->desc = NULL;
+	ber_memfree(w->vals);
+	w->vals = NULL;
+	struct berval name = {0};
+	*rc = ldap_get_attribute_ber(w->ld, w->msg, w->ber, &name, &w->vals);
+	if (*rc != LDAP_SUCCESS || name.bv_val == NULL) {
+		return false;
+	}
+	w->desc = xmemdup0(name.bv_val, name.bv_len);
+	return true;
+}
+
+static void
+walk_end(struct attr_walk *w)
+{
+	free(w->desc);
+	ber_memfree(w->vals);
+	ber_free(w->ber, 0);
+	memset(w, 0, sizeof(*w));
+}
+
+static void
+append_values(const struct berval *vals, struct scan_entry *e,
+	      const char *name)
+{
+	for (size_t i = 0; vals != NULL && vals[i].bv_val != NULL; i++) {
+		scan_entry_add(e, name, vals[i].bv_val, vals[i].bv_len);
+	}
+}
+
+static void
+log_decoding_error(LDAP *ld, const char *dn, int rc)
+{
+	char *msg = scan_ldap_errstr(ld, rc, NULL);
+	LOG_ERR("%s: cannot decode the entry the server sent: %s; the scan "
+		"is incomplete",
+		dn, msg);
+	free(msg);
 }
 
 struct scan_entry *
@@ -58,53 +122,50 @@ scan_entry_from_ldap(LDAP *ld, LDAPMessage *msg,
 		     enum status *st)
 {
 	*st = STATUS_OK;
-	char *dn = ldap_get_dn(ld, msg);
-	if (dn == NULL) {
+	struct attr_walk w;
+	char *dn = NULL;
+	if (!walk_begin(&w, ld, msg, &dn)) {
 		char *err = scan_ldap_errstr(ld, LDAP_DECODING_ERROR, NULL);
 		LOG_WARN("skipping a search entry without a readable DN: %s",
 			 err);
 		free(err);
+		walk_end(&w);
 		return NULL;
 	}
 	struct scan_entry *e = scan_entry_new(dn);
-	ldap_memfree(dn);
+	free(dn);
 
 	struct pending *pend = NULL;
 	size_t npend = 0;
-	BerElement *ber = NULL;
-	for (char *a = ldap_first_attribute(ld, msg, &ber); a != NULL;
-	     a = ldap_next_attribute(ld, msg, ber)) {
+	int rc;
+	while (walk_next(&w, &rc)) {
 		struct scan_range r;
-		bool parsed = scan_range_parse(a, &r);
-		const char *name =
-			parsed ? scan_attrs_match(attrs, a, r.name_len) : NULL;
-		if (!parsed) {
+		if (!scan_range_parse(w.desc, &r)) {
 			LOG_ERR("%s: the server sent the malformed attribute "
 				"description '%s'; the entry cannot be read "
 				"whole",
-				e->dn, a);
+				e->dn, w.desc);
 			*st = STATUS_ERR_DIRECTORY;
-		} else if (name != NULL) {
-			/*
-			 * A name already present means two windows of one
-			 * attribute came in one entry; append, as AD's
-			 * windows are ordered.
-			 */
-			append_values(ld, msg, a, e, name);
-			if (r.ranged && !r.last) {
-				pend = xreallocarray(pend, npend + 1,
-						     sizeof(*pend));
-				pend[npend].name = name;
-				pend[npend].next = r.high + 1;
-				npend++;
-			}
-		}
-		ldap_memfree(a);
-		if (*st != STATUS_OK) {
 			break;
 		}
+		const char *name = scan_attrs_match(attrs, w.desc, r.name_len);
+		if (name == NULL) {
+			continue;
+		}
+		/* A second occurrence or window appends, in order. */
+		append_values(w.vals, e, name);
+		if (r.ranged && !r.last) {
+			pend = xreallocarray(pend, npend + 1, sizeof(*pend));
+			pend[npend].name = name;
+			pend[npend].next = r.high + 1;
+			npend++;
+		}
 	}
-	ber_free(ber, 0);
+	if (*st == STATUS_OK && rc != LDAP_SUCCESS) {
+		log_decoding_error(ld, e->dn, rc);
+		*st = STATUS_ERR_DIRECTORY;
+	}
+	walk_end(&w);
 
 	for (size_t i = 0; i < npend && *st == STATUS_OK; i++) {
 		*st = scan_range_fetch(ld, e->dn, pend[i].name, pend[i].next,
@@ -128,37 +189,45 @@ read_window(LDAP *ld, LDAPMessage *msg, const char *dn, const char *name,
 	    unsigned long next, struct scan_entry *e, bool *more,
 	    unsigned long *after)
 {
-	bool found = false, ok = true;
+	bool ok = true;
 	*more = false;
-	BerElement *ber = NULL;
-	for (char *a = ldap_first_attribute(ld, msg, &ber); a != NULL;
-	     a = ldap_next_attribute(ld, msg, ber)) {
+	struct attr_walk w;
+	char *wdn = NULL;
+	if (!walk_begin(&w, ld, msg, &wdn)) {
+		log_decoding_error(ld, dn, LDAP_DECODING_ERROR);
+		walk_end(&w);
+		return false;
+	}
+	free(wdn);
+	int rc;
+	while (walk_next(&w, &rc)) {
 		struct scan_range r;
-		bool mine = ok && !found && scan_range_parse(a, &r) &&
-			    strlen(name) == r.name_len &&
-			    strncasecmp(a, name, r.name_len) == 0;
-		if (!mine) {
-			ldap_memfree(a);
+		if (!scan_range_parse(w.desc, &r) ||
+		    strlen(name) != r.name_len ||
+		    strncasecmp(w.desc, name, r.name_len) != 0) {
 			continue;
 		}
-		found = true;
 		if (r.ranged && r.low != next) {
 			LOG_ERR("%s: asked for %s values from %lu, the server "
 				"sent %s; the entry cannot be read whole",
-				dn, name, next, a);
+				dn, name, next, w.desc);
 			ok = false;
-		} else {
-			if (!r.ranged) {
-				/* No range option: the server sent them all. */
-				scan_entry_remove(e, name);
-			}
-			append_values(ld, msg, a, e, name);
-			*more = r.ranged && !r.last;
-			*after = r.high + 1;
+			break;
 		}
-		ldap_memfree(a);
+		if (!r.ranged) {
+			/* No range option: the server sent them all. */
+			scan_entry_remove(e, name);
+		}
+		append_values(w.vals, e, name);
+		*more = r.ranged && !r.last;
+		*after = r.high + 1;
+		break;
 	}
-	ber_free(ber, 0);
+	if (ok && rc != LDAP_SUCCESS) {
+		log_decoding_error(ld, dn, rc);
+		ok = false;
+	}
+	walk_end(&w);
 	return ok;
 }
 

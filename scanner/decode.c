@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -5,6 +6,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <ldap.h>
+
+#include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "scanner/decode.h"
 
@@ -71,6 +75,11 @@ replace_value(struct scan_value *v, const char *text)
 void
 scan_entry_decode(struct scan_entry *e)
 {
+	char *dn = scan_dn_normalize(e->dn);
+	if (dn != NULL) {
+		free(e->dn);
+		e->dn = dn;
+	}
 	for (size_t i = 0; i < e->nattrs; i++) {
 		struct scan_attr *a = &e->attrs[i];
 		bool is_guid = false;
@@ -92,4 +101,61 @@ scan_entry_decode(struct scan_entry *e)
 			}
 		}
 	}
+}
+
+static void
+escape_value(struct strbuf *sb, const struct berval *v)
+{
+	for (size_t i = 0; i < v->bv_len; i++) {
+		unsigned char c = (unsigned char)v->bv_val[i];
+		bool edge_space = c == ' ' && (i == 0 || i + 1 == v->bv_len);
+		if (c < 0x20 || c == 0x7f) {
+			strbuf_addf(sb, "\\%02X", c);
+		} else if (strchr(",+\"\\<>;=", c) != NULL || edge_space ||
+			   (c == '#' && i == 0)) {
+			strbuf_addch(sb, '\\');
+			strbuf_addch(sb, (char)c);
+		} else {
+			strbuf_addch(sb, (char)c);
+		}
+	}
+}
+
+char *
+scan_dn_normalize(const char *in)
+{
+	LDAPDN dn = NULL;
+	if (ldap_str2dn(in, &dn, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS) {
+		return NULL;
+	}
+	struct strbuf sb;
+	strbuf_init(&sb);
+	bool ok = true;
+	for (size_t r = 0; dn != NULL && dn[r] != NULL && ok; r++) {
+		if (r > 0) {
+			strbuf_addch(&sb, ',');
+		}
+		for (size_t a = 0; dn[r][a] != NULL; a++) {
+			LDAPAVA *ava = dn[r][a];
+			if (ava->la_flags & LDAP_AVA_BINARY) {
+				ok = false;
+				break;
+			}
+			if (a > 0) {
+				strbuf_addch(&sb, '+');
+			}
+			for (size_t i = 0; i < ava->la_attr.bv_len; i++) {
+				strbuf_addch(&sb, (char)toupper((unsigned char)
+						ava->la_attr.bv_val[i]));
+			}
+			strbuf_addch(&sb, '=');
+			escape_value(&sb, &ava->la_value);
+		}
+	}
+	ldap_dnfree(dn);
+	if (!ok) {
+		strbuf_release(&sb);
+		return NULL;
+	}
+	return strbuf_detach(&sb, NULL);
 }

@@ -37,8 +37,20 @@ scan_sid_format(const unsigned char *bin, size_t len,
 /*
  * Rewrites in place the values of objectGUID, msExchMailboxGuid,
  * msExchArchiveGuid and mS-DS-ConsistencyGuid (16 bytes) and objectSid
- * to their text forms; other values and other attributes stay as they
- * are.
+ * to their text forms, and the DN to scan_dn_normalize()'s form; other
+ * values and other attributes stay as they are.
  */
 void
 scan_entry_decode(struct scan_entry *e);
+
+/*
+ * A DN in the form AD prints it, so that both inputs and every server
+ * give one spelling per object: attribute types in upper case ("CN=",
+ * "OU=", "DC="), special characters escaped with a backslash ("\,"
+ * rather than "\2C"), control bytes as "\0A", other bytes (UTF-8) as
+ * they are.  Returns a new string (the caller's), or NULL when dn does
+ * not parse as an LDAPv3 DN or holds a "#…" BER value; callers then keep
+ * dn as it was.
+ */
+char *
+scan_dn_normalize(const char *dn);

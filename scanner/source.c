@@ -10,6 +10,7 @@
 #include "scanner/attrs.h"
 #include "scanner/conn.h"
 #include "scanner/crawl.h"
+#include "scanner/decode.h"
 #include "scanner/ldif_input.h"
 #include "scanner/source.h"
 
@@ -67,8 +68,11 @@ scan_source_ldap_new(const struct scan_ldap_opts *opts, enum status *st)
 		if (base == NULL) {
 			goto fail;
 		}
+		/* Shown in the scan's record: AD's spelling, whatever the server's. */
+		char *pretty = scan_dn_normalize(base);
 		free(src->base);
-		src->base = base;
+		src->base = pretty != NULL ? pretty : xstrdup(base);
+		free(base);
 	}
 	*st = scan_conn_check_base(ld, opts->uri, src->base, timeout);
 	if (*st != STATUS_OK) {

@@ -24,8 +24,10 @@ struct fake_attr {
 
 struct fake_msg {
 	char dn[64];
-	struct fake_attr attrs[4];
+	struct fake_attr attrs[6];
 	size_t nattrs;
+	char **pool; /* value strings handed out */
+	size_t npool;
 };
 
 /* How the fake server answers a window request. */
@@ -144,35 +146,21 @@ __wrap_ldap_first_entry(LDAP *ld, LDAPMessage *res)
 	return res;
 }
 
-char *
-__wrap_ldap_get_dn(LDAP *ld, LDAPMessage *msg);
-char *
-__wrap_ldap_get_dn(LDAP *ld, LDAPMessage *msg)
-{
-	return strdup(((struct fake_msg *)msg)->dn);
-}
-
-/* The BerElement is an index into the fake entry's attributes. */
-char *
-__wrap_ldap_first_attribute(LDAP *ld, LDAPMessage *msg, BerElement **ber);
-char *
-__wrap_ldap_first_attribute(LDAP *ld, LDAPMessage *msg, BerElement **ber)
+/* The BerElement is a cursor into the fake entry's attributes. */
+int
+__wrap_ldap_get_dn_ber(LDAP *ld, LDAPMessage *msg, BerElement **ber,
+		       struct berval *dn);
+int
+__wrap_ldap_get_dn_ber(LDAP *ld, LDAPMessage *msg, BerElement **ber,
+		       struct berval *dn)
 {
 	struct fake_msg *m = (struct fake_msg *)msg;
 	size_t *cursor = calloc(1, sizeof(*cursor));
 	*ber = (BerElement *)cursor;
-	return m->nattrs > 0 ? strdup(m->attrs[0].name) : NULL;
-}
-
-char *
-__wrap_ldap_next_attribute(LDAP *ld, LDAPMessage *msg, BerElement *ber);
-char *
-__wrap_ldap_next_attribute(LDAP *ld, LDAPMessage *msg, BerElement *ber)
-{
-	struct fake_msg *m = (struct fake_msg *)msg;
-	size_t *cursor = (size_t *)ber;
-	++*cursor;
-	return *cursor < m->nattrs ? strdup(m->attrs[*cursor].name) : NULL;
+	/* Not NUL-terminated, as in a real BER buffer. */
+	dn->bv_val = m->dn;
+	dn->bv_len = strlen(m->dn);
+	return LDAP_SUCCESS;
 }
 
 static char *
@@ -188,44 +176,44 @@ value_text(const char *attr, unsigned long i)
 	return strdup(buf);
 }
 
-struct berval **
-__wrap_ldap_get_values_len(LDAP *ld, LDAPMessage *msg, const char *desc);
-struct berval **
-__wrap_ldap_get_values_len(LDAP *ld, LDAPMessage *msg, const char *desc)
+/*
+ * Values live in the fake message's pool (a real BER buffer holds them)
+ * and go with ldap_msgfree(); the array is the caller's (ber_memfree).
+ */
+int
+__wrap_ldap_get_attribute_ber(LDAP *ld, LDAPMessage *msg, BerElement *ber,
+			      struct berval *attr, struct berval **vals);
+int
+__wrap_ldap_get_attribute_ber(LDAP *ld, LDAPMessage *msg, BerElement *ber,
+			      struct berval *attr, struct berval **vals)
 {
 	struct fake_msg *m = (struct fake_msg *)msg;
-	for (size_t i = 0; i < m->nattrs; i++) {
-		struct fake_attr *a = &m->attrs[i];
-		if (strcmp(a->name, desc) != 0 || a->count == 0) {
-			continue;
-		}
-		struct berval **v = calloc(a->count + 1, sizeof(*v));
-		for (unsigned long j = 0; j < a->count; j++) {
-			v[j] = malloc(sizeof(**v));
-			v[j]->bv_val = value_text(a->name, a->first + j);
-			v[j]->bv_len = strlen(v[j]->bv_val);
-		}
-		return v;
+	size_t *cursor = (size_t *)ber;
+	*vals = NULL;
+	if (*cursor >= m->nattrs) {
+		attr->bv_val = NULL;
+		attr->bv_len = 0;
+		return LDAP_SUCCESS;
 	}
-	return NULL;
+	struct fake_attr *a = &m->attrs[(*cursor)++];
+	attr->bv_val = a->name;
+	attr->bv_len = strlen(a->name);
+	struct berval *v = calloc(a->count + 1, sizeof(*v));
+	for (unsigned long j = 0; j < a->count; j++) {
+		char *text = value_text(a->name, a->first + j);
+		m->pool = realloc(m->pool, (m->npool + 1) * sizeof(*m->pool));
+		m->pool[m->npool++] = text;
+		v[j].bv_val = text;
+		v[j].bv_len = strlen(text);
+	}
+	*vals = v;
+	return LDAP_SUCCESS;
 }
 
 void
-__wrap_ldap_value_free_len(struct berval **vals);
+__wrap_ber_memfree(void *p);
 void
-__wrap_ldap_value_free_len(struct berval **vals)
-{
-	for (size_t i = 0; vals != NULL && vals[i] != NULL; i++) {
-		free(vals[i]->bv_val);
-		free(vals[i]);
-	}
-	free(vals);
-}
-
-void
-__wrap_ldap_memfree(void *p);
-void
-__wrap_ldap_memfree(void *p)
+__wrap_ber_memfree(void *p)
 {
 	free(p);
 }
@@ -238,12 +226,25 @@ __wrap_ber_free(BerElement *ber, int freebuf)
 	free(ber);
 }
 
+static void
+fake_free(struct fake_msg *m)
+{
+	if (m == NULL) {
+		return;
+	}
+	for (size_t i = 0; i < m->npool; i++) {
+		free(m->pool[i]);
+	}
+	free(m->pool);
+	free(m);
+}
+
 int
 __wrap_ldap_msgfree(LDAPMessage *msg);
 int
 __wrap_ldap_msgfree(LDAPMessage *msg)
 {
-	free(msg);
+	fake_free((struct fake_msg *)msg);
 	return LDAP_RES_SEARCH_ENTRY;
 }
 
@@ -278,7 +279,7 @@ test_big_group(void)
 	enum status st;
 	struct scan_entry *e =
 		scan_entry_from_ldap(NULL, (LDAPMessage *)m, attrs, 30, &st);
-	free(m);
+	fake_free(m);
 	is_int(st, STATUS_OK, "big group: read");
 	ok(e != NULL, "big group: entry");
 	is_int(nrequests, 2, "big group: two more windows asked for");
@@ -306,7 +307,7 @@ test_big_group(void)
 	m = fake_entry("CN=Big,OU=Groups,DC=x");
 	fake_add(m, "member;range=0-999", 0, 1000);
 	e = scan_entry_from_ldap(NULL, (LDAPMessage *)m, attrs, 30, &st);
-	free(m);
+	fake_free(m);
 	is_int(st, STATUS_OK, "small windows: read");
 	is_int(nrequests, 3, "small windows: three more windows");
 	is_str(requests[0], "member;range=1000-2499",
@@ -324,10 +325,28 @@ test_big_group(void)
 	m = fake_entry("CN=Small,OU=Groups,DC=x");
 	fake_add(m, "member;range=0-*", 0, 10);
 	e = scan_entry_from_ldap(NULL, (LDAPMessage *)m, attrs, 30, &st);
-	free(m);
+	fake_free(m);
 	is_int(nrequests, 0, "0-*: no further request");
 	ok(e != NULL && values_in_order(scan_entry_attr(e, "member"), 10),
 	   "0-*: folded into member");
+	scan_entry_free(e);
+	scan_attrs_free(attrs);
+
+	/* An attribute sent twice (slapd does after some imports). */
+	const char *want2[] = {"proxyAddresses", NULL};
+	attrs = scan_attrs_new(want2);
+	m = fake_entry("CN=Twice,DC=x");
+	fake_add(m, "proxyAddresses", 0, 3);
+	fake_add(m, "cn", 0, 1);
+	fake_add(m, "PROXYADDRESSES", 3, 1);
+	e = scan_entry_from_ldap(NULL, (LDAPMessage *)m, attrs, 30, &st);
+	fake_free(m);
+	const struct scan_attr *pa =
+		e != NULL ? scan_entry_attr(e, "proxyAddresses") : NULL;
+	ok(pa != NULL && pa->nvals == 4 &&
+		   strcmp(pa->vals[3].data, "PROXYADDRESSES-3") == 0 &&
+		   strcmp(pa->vals[0].data, "proxyAddresses-0") == 0,
+	   "an attribute sent twice keeps all its values, in order");
 	scan_entry_free(e);
 	scan_attrs_free(attrs);
 }
@@ -389,7 +408,7 @@ test_misbehaving_servers(void)
 	fake_add(m, "member;range=x-1", 0, 1);
 	errors = log_error_count();
 	e = scan_entry_from_ldap(NULL, (LDAPMessage *)m, attrs, 30, &st);
-	free(m);
+	fake_free(m);
 	ok(e == NULL && st == STATUS_ERR_DIRECTORY,
 	   "malformed range option fails the entry");
 	is_int(log_error_count() - errors, 1, "malformed range: one error");

@@ -135,6 +135,35 @@ test_decode(void)
 }
 
 static void
+test_dn_normalize(void)
+{
+	struct {
+		const char *in, *want;
+	} cases[] = {
+		{"cn=Johnson\\2C Yuki,ou=Operations,dc=contoso,dc=com",
+		 "CN=Johnson\\, Yuki,OU=Operations,DC=contoso,DC=com"},
+		{"CN=Johnson\\, Yuki,OU=Operations,DC=contoso,DC=com",
+		 "CN=Johnson\\, Yuki,OU=Operations,DC=contoso,DC=com"},
+		{"CN=In\xc3\xa8s Stra\xc3\x9f" "e,DC=x", "CN=In\xc3\xa8s Stra\xc3\x9f" "e,DC=x"},
+		{"cn=\\C3\\A9,dc=x", "CN=\xc3\xa9,DC=x"},
+		{"CN=a\\+b\\\"c\\<d\\>e\\;f\\=g\\\\h,DC=x",
+		 "CN=a\\+b\\\"c\\<d\\>e\\;f\\=g\\\\h,DC=x"},
+		{"CN=\\#lead\\ ,DC=x", "CN=\\#lead\\ ,DC=x"},
+		{"CN=line\\0Abreak,DC=x", "CN=line\\0Abreak,DC=x"},
+		{"cn=a+sn=b,dc=x", "CN=a+SN=b,DC=x"},
+		{"", ""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char *got = scan_dn_normalize(cases[i].in);
+		is_str(got, cases[i].want, cases[i].in);
+		free(got);
+	}
+	ok(scan_dn_normalize("not a dn") == NULL, "a non-DN is refused");
+	ok(scan_dn_normalize("CN=#04024869,DC=x") == NULL,
+	   "a BER-encoded value is left alone");
+}
+
+static void
 test_attrs(void)
 {
 	const char *want[] = {"displayName", "CN", "mail", "displayname",
@@ -432,6 +461,7 @@ main(void)
 {
 	test_range_parse();
 	test_decode();
+	test_dn_normalize();
 	test_attrs();
 	test_default_filter();
 	test_ldif();

@@ -69,7 +69,7 @@ EOF
 # Answers a StartTLS search of the RootDSE with certificate verification on.
 ldap_up() {
 	local d=$1 port=$2
-	LDAPTLS_CACERT="$d/tls/ca.crt" LDAPTLS_REQCERT=demand LDAPRC=/dev/null \
+	env -u LDAPNOINIT LDAPTLS_CACERT="$d/tls/ca.crt" LDAPTLS_REQCERT=demand LDAPRC=/dev/null \
 		LDAPCONF=/dev/null \
 		ldapsearch -x -ZZ -H "ldap://127.0.0.1:$port/" -s base -b '' \
 		-o nettimeout=2 -l 2 namingContexts >/dev/null 2>&1

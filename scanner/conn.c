@@ -46,7 +46,9 @@ scan_ldap_errstr(LDAP *ld, int rc, const char *diag)
 		diag = own;
 	}
 	char *s;
-	if (diag != NULL && diag[0] != '\0') {
+	/* libldap's placeholder for "no detail" adds nothing to a message. */
+	if (diag != NULL && diag[0] != '\0' &&
+	    strcmp(diag, "(unknown error code)") != 0) {
 		s = xasprintf("%s (%s)", ldap_err2string(rc), diag);
 	} else {
 		s = xstrdup(ldap_err2string(rc));
@@ -68,7 +70,9 @@ log_unreachable(LDAP *ld, const char *uri, int rc)
 {
 	char *msg = scan_ldap_errstr(ld, rc, NULL);
 	LOG_ERR("cannot connect to %s: %s; check the URI, the port and that "
-		"the server is up (for ldaps://, also --ca-file)",
+		"the server is up (for ldaps://, also that the server's "
+		"certificate is signed by the CA in --ca-file and names the "
+		"host in the URI)",
 		uri, msg);
 	free(msg);
 }
@@ -457,12 +461,16 @@ scan_conn_check_base(LDAP *ld, const char *uri, const char *base,
 	st = STATUS_ERR_DIRECTORY;
 	if (err == LDAP_NO_SUCH_OBJECT) {
 		LOG_ERR("base DN %s does not exist on %s: %s; check --base "
-			"(the closest existing entry is '%s')",
-			base, uri, msg, matched != NULL ? matched : "");
+			"and that the bind account may read it%s%s%s",
+			base, uri, msg,
+			matched != NULL && matched[0] != '\0'
+				? " (the closest existing entry is "
+				: "",
+			matched != NULL && matched[0] != '\0' ? matched : "",
+			matched != NULL && matched[0] != '\0' ? ")" : "");
 	} else if (err == LDAP_INVALID_DN_SYNTAX) {
 		LOG_ERR("base DN %s is not a valid DN: %s; check --base", base,
 			msg);
-		st = STATUS_ERR_USAGE;
 	} else if (err == LDAP_REFERRAL) {
 		LOG_ERR("base DN %s is not held by %s (referral to %s); point "
 			"--uri at the server that holds it",

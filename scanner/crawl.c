@@ -293,8 +293,7 @@ scan_range_fetch(LDAP *ld, const char *dn, const char *name,
 }
 
 static void
-log_search_error(struct scan_crawl *c, int err, const char *diag,
-		 const char *matched)
+log_search_error(struct scan_crawl *c, int err, const char *diag)
 {
 	char *msg = scan_ldap_errstr(c->ld, err, diag);
 	switch (err) {
@@ -307,8 +306,8 @@ log_search_error(struct scan_crawl *c, int err, const char *diag,
 		break;
 	case LDAP_NO_SUCH_OBJECT:
 		LOG_ERR("base DN %s does not exist on %s: %s; check --base "
-			"(the closest existing entry is '%s')",
-			c->base, c->uri, msg, matched != NULL ? matched : "");
+			"and that the bind account may read it",
+			c->base, c->uri, msg);
 		break;
 	case LDAP_FILTER_ERROR:
 		LOG_ERR("search of %s refused the filter %s: %s; check "
@@ -352,7 +351,7 @@ start_page(struct scan_crawl *c)
 			     0, &c->msgid);
 	ldap_control_free(page);
 	if (rc != LDAP_SUCCESS) {
-		log_search_error(c, rc, NULL, NULL);
+		log_search_error(c, rc, NULL);
 		c->msgid = -1;
 		return STATUS_ERR_DIRECTORY;
 	}
@@ -386,7 +385,7 @@ end_page(struct scan_crawl *c, LDAPMessage *msg)
 	int rc = ldap_parse_result(c->ld, msg, &err, &matched, &diag, &refs,
 				   &ctrls, 0);
 	if (rc != LDAP_SUCCESS) {
-		log_search_error(c, rc, NULL, NULL);
+		log_search_error(c, rc, NULL);
 		st = STATUS_ERR_DIRECTORY;
 		goto out;
 	}
@@ -399,7 +398,7 @@ end_page(struct scan_crawl *c, LDAPMessage *msg)
 		goto out;
 	}
 	if (err != LDAP_SUCCESS) {
-		log_search_error(c, err, diag, matched);
+		log_search_error(c, err, diag);
 		st = STATUS_ERR_DIRECTORY;
 		goto out;
 	}
@@ -414,7 +413,7 @@ end_page(struct scan_crawl *c, LDAPMessage *msg)
 	struct berval cookie = {0};
 	rc = ldap_parse_pageresponse_control(c->ld, pc, &estimate, &cookie);
 	if (rc != LDAP_SUCCESS) {
-		log_search_error(c, rc, NULL, NULL);
+		log_search_error(c, rc, NULL);
 		st = STATUS_ERR_DIRECTORY;
 		goto out;
 	}
@@ -477,7 +476,7 @@ next_message(struct scan_crawl *c, LDAPMessage **msg, int *type)
 		if (rc < 0) {
 			int err = LDAP_OTHER;
 			ldap_get_option(c->ld, LDAP_OPT_RESULT_CODE, &err);
-			log_search_error(c, err, NULL, NULL);
+			log_search_error(c, err, NULL);
 			return STATUS_ERR_DIRECTORY;
 		}
 		waited_ms += SCAN_POLL_MS;

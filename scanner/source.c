@@ -1,5 +1,6 @@
 #define LOG_MODULE "scanner"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +55,17 @@ scan_source_ldap_new(const struct scan_ldap_opts *opts, enum status *st)
 		LOG_WARN("page size %d is above %d: Active Directory returns "
 			 "at most %d entries a page (MaxPageSize)",
 			 page_size, SCAN_MAX_PAGE_SIZE, SCAN_MAX_PAGE_SIZE);
+	}
+	/*
+	 * libldap writes to the socket without MSG_NOSIGNAL (TLS, unbind):
+	 * a server that drops the connection must fail the scan with a
+	 * message, not kill the process with SIGPIPE (curl does the same).
+	 */
+	struct sigaction old;
+	if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL) {
+		struct sigaction ign = {.sa_handler = SIG_IGN};
+		sigemptyset(&ign.sa_mask);
+		sigaction(SIGPIPE, &ign, NULL);
 	}
 	struct scan_source *src = source_new("ldap", opts->uri, opts->attrs);
 	LDAP *ld = scan_conn_open(opts, st);

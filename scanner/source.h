@@ -50,6 +50,9 @@ struct scan_source;
 /*
  * Connects, binds and starts the crawl.  Returns NULL and sets *st on
  * failure, after logging one clear line (the library's own message).
+ * SIGPIPE is set to be ignored if it had its default action, so that a
+ * server dropping the connection fails the scan instead of killing the
+ * process.
  */
 struct scan_source *
 scan_source_ldap_new(const struct scan_ldap_opts *opts, enum status *st);

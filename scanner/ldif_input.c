@@ -122,6 +122,29 @@ scan_ldif_default_filter(const char *object_category,
 	       scan_entry_has_class(e, "group");
 }
 
+/*
+ * ldap_parse_ldif_record() prints "invalid format (line N)" to stderr
+ * itself; the scan reports the error once, with the file name and the
+ * exact line, so stderr points at /dev/null while libldap parses.
+ */
+static void
+quiet_begin(struct scan_ldif *l)
+{
+	if (l->null_fd >= 0 && l->saved_fd >= 0) {
+		fflush(stderr);
+		dup2(l->null_fd, STDERR_FILENO);
+	}
+}
+
+static void
+quiet_end(struct scan_ldif *l)
+{
+	if (l->null_fd >= 0 && l->saved_fd >= 0) {
+		fflush(stderr);
+		dup2(l->saved_fd, STDERR_FILENO);
+	}
+}
+
 static bool
 line_parses(char *line)
 {
@@ -183,26 +206,50 @@ find_bad_line(const char *text, unsigned long first_line)
 }
 
 /*
- * ldap_parse_ldif_record() prints "invalid format (line N)" to stderr
- * itself; the scan reports the error once, with the file name and the
- * exact line, so stderr points at /dev/null while libldap parses.
+ * The first line of the record that takes its value from a URL
+ * ("attr:< file:///…"), or 0.  libldap would fetch it: an export is data
+ * and must not make the scan read local files into a report.
  */
-static void
-quiet_begin(struct scan_ldif *l)
+static unsigned long
+url_value_line(const char *text, unsigned long first)
 {
-	if (l->null_fd >= 0 && l->saved_fd >= 0) {
-		fflush(stderr);
-		dup2(l->null_fd, STDERR_FILENO);
+	unsigned long line = first;
+	for (const char *s = text; *s != '\0'; line++) {
+		size_t len = strcspn(s, "\n");
+		if (s[0] != ' ' && s[0] != '#') {
+			const char *colon = memchr(s, ':', len);
+			if (colon != NULL && colon + 1 < s + len &&
+			    colon[1] == '<') {
+				return line;
+			}
+		}
+		s += len;
+		if (*s == '\n') {
+			s++;
+		}
 	}
+	return 0;
 }
 
-static void
-quiet_end(struct scan_ldif *l)
+/* True if the record holds nothing but "version:" and comments. */
+static bool
+is_version_record(const char *text)
 {
-	if (l->null_fd >= 0 && l->saved_fd >= 0) {
-		fflush(stderr);
-		dup2(l->saved_fd, STDERR_FILENO);
+	bool version = false;
+	for (const char *s = text; *s != '\0';) {
+		size_t len = strcspn(s, "\n");
+		if (len > 0 && s[0] != '#' && s[0] != ' ') {
+			if (version || strncasecmp(s, "version:", 8) != 0) {
+				return false;
+			}
+			version = true;
+		}
+		s += len;
+		if (*s == '\n') {
+			s++;
+		}
 	}
+	return version;
 }
 
 static unsigned long
@@ -216,9 +263,12 @@ count_lines(const char *s)
 }
 
 static void
-log_bad_record(const struct scan_ldif *l, unsigned long first, int rc)
+log_bad_record(struct scan_ldif *l, unsigned long first, int rc)
 {
+	/* The line parser has its own stderr messages too. */
+	quiet_begin(l);
 	unsigned long bad = find_bad_line(l->copy.buf, first);
+	quiet_end(l);
 	/* Quote the start of the offending line so it can be found. */
 	const char *text = l->copy.buf;
 	for (unsigned long n = first; n < bad && text != NULL; n++) {
@@ -319,6 +369,14 @@ scan_ldif_next(struct scan_ldif *l, struct scan_entry **entry)
 		strbuf_reset(&l->copy);
 		strbuf_addstr(&l->copy, l->buf);
 
+		unsigned long url = url_value_line(l->copy.buf, first);
+		if (url != 0) {
+			LOG_ERR("%s:%lu: the value is a URL to fetch ('attr:<'); "
+				"an export must hold its values: export again "
+				"without URL values",
+				l->path, url);
+			return STATUS_ERR_DIRECTORY;
+		}
 		struct berval rbuf = {.bv_len = l->copy.len, .bv_val = l->buf};
 		LDIFRecord lr;
 		memset(&lr, 0, sizeof(lr));
@@ -334,8 +392,14 @@ scan_ldif_next(struct scan_ldif *l, struct scan_entry **entry)
 		}
 		struct scan_entry *e = NULL;
 		bool keep = false;
-		if (lr.lr_op == 0 && lr.lr_dn.bv_val == NULL) {
+		if (lr.lr_dn.bv_val == NULL && is_version_record(l->copy.buf)) {
 			/* "version: 1" alone: nothing to read. */
+		} else if (lr.lr_dn.bv_val == NULL) {
+			LOG_ERR("%s:%lu: the record has no 'dn:' line; fix or "
+				"remove the record and scan again",
+				l->path, first);
+			ldap_ldif_record_done(&lr);
+			return STATUS_ERR_DIRECTORY;
 		} else if (lr.lr_op != LDAP_REQ_ADD) {
 			LOG_WARN("%s:%lu: %s is a change record, not an entry; "
 				 "passed over",

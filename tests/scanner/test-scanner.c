@@ -456,6 +456,64 @@ test_ldif(void)
 	free(path);
 }
 
+/* One bad LDIF: the scan fails with one error naming file:line. */
+static void
+bad_ldif(const char *text, const char *line, const char *needle,
+	 const char *what)
+{
+	char *path = write_file(text);
+	char errpath[] = "/tmp/test-scanner-err-XXXXXX";
+	int efd = mkstemp(errpath);
+	close(efd);
+	const char *want[] = {"mail", NULL};
+	unsigned before = log_error_count();
+	capture_begin(errpath);
+	enum status st;
+	struct scan_source *src = scan_source_ldif_new(path, want, NULL, &st);
+	struct scan_entry *e = NULL;
+	enum status sn = STATUS_OK;
+	while (src != NULL && (sn = scan_source_next(src, &e)) == STATUS_OK &&
+	       e != NULL) {
+		scan_entry_free(e);
+	}
+	char *err = capture_end(errpath);
+	char tag[256];
+	snprintf(tag, sizeof(tag), "%s:%s:", path, line);
+	char msg[256];
+	snprintf(msg, sizeof(msg), "%s: directory error", what);
+	is_int(sn, STATUS_ERR_DIRECTORY, msg);
+	snprintf(msg, sizeof(msg), "%s: one error line naming line %s", what,
+		 line);
+	ok(log_error_count() - before == 1 && strstr(err, tag) != NULL &&
+		   strchr(err, '\n') == strrchr(err, '\n'),
+	   msg);
+	snprintf(msg, sizeof(msg), "%s: says why", what);
+	ok(strstr(err, needle) != NULL, msg);
+	if (strstr(err, tag) == NULL || strstr(err, needle) == NULL) {
+		printf("# stderr was: %s\n", err);
+	}
+	free(err);
+	scan_source_free(src);
+	unlink(path);
+	free(path);
+}
+
+static void
+test_bad_ldif(void)
+{
+	bad_ldif("dn: cn=a,dc=x\nobjectClass: user\n\n"
+		 "objectClass: user\ncn: b\n",
+		 "4", "no 'dn:' line", "record without dn");
+	bad_ldif("dn: cn=a,dc=x\nobjectClass: user\ncn:: !!!notbase64\n",
+		 "3", "cn:: !!!notbase64", "invalid base64");
+	bad_ldif("dn: cn=a,dc=x\nobjectClass: user\n"
+		 "description:< file:///etc/passwd\n",
+		 "3", "URL", "URL value refused");
+	bad_ldif("# c\ndn: cn=a,dc=x\nobjectClass: user\n"
+		 "member;range=zz-1: cn=b\n",
+		 "1", "malformed attribute description", "bad range option");
+}
+
 int
 main(void)
 {
@@ -465,6 +523,7 @@ main(void)
 	test_attrs();
 	test_default_filter();
 	test_ldif();
+	test_bad_ldif();
 	scan_source_free(NULL);
 	return tap_done();
 }

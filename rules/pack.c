@@ -292,6 +292,7 @@ parse_rule(struct parse *p, const xmlNode *n, const struct chain *ch,
 	   struct rule *r)
 {
 	r->enabled = true;
+	r->line = xmlGetLineNo(n);
 	if (!attrs_known(p, n, rule_attrs)) {
 		return false;
 	}
@@ -773,9 +774,14 @@ pack_parse(struct ruleset *rs, const char *xml, size_t len,
 				for (size_t m = 0; m < lim; m++) {
 					if (strcmp(rs->chains[k].rules[m].id,
 						   id) == 0) {
-						fail(&p, root,
-						     "rule id '%s' is used twice",
-						     id);
+						LOG_ERR("%s:%ld: rule id '%s' is "
+							"used twice (first on "
+							"line %ld)",
+							origin,
+							rs->chains[i].rules[j].line,
+							id,
+							rs->chains[k].rules[m].line);
+						p.failed = true;
 						break;
 					}
 				}

@@ -70,6 +70,7 @@ struct rule {
 	enum check_kind kind;
 	enum finding_severity severity;
 	bool enabled;
+	long line; /* in the pack, for messages */
 	struct rule_cond cond;
 
 	size_t limit;	/* length; blank: truncation of the fixer, 0 none */

@@ -1,9 +1,10 @@
+#include "scanner/attrs.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "common/xalloc.h"
-#include "scanner/attrs.h"
 
 /* What every entry needs whatever the rules read: its type and its key. */
 static const char *const always[] = {

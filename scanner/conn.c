@@ -1,5 +1,7 @@
 #define LOG_MODULE "conn"
 
+#include "scanner/conn.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +13,6 @@
 
 #include "common/log.h"
 #include "common/xalloc.h"
-#include "scanner/conn.h"
 
 #if __has_include(<sasl/sasl.h>)
 #include <sasl/sasl.h>
@@ -61,8 +62,7 @@ bool
 scan_ldap_unreachable(int rc)
 {
 	return rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR ||
-	       rc == LDAP_TIMEOUT || rc == LDAP_UNAVAILABLE ||
-	       rc == LDAP_BUSY;
+	       rc == LDAP_TIMEOUT || rc == LDAP_UNAVAILABLE || rc == LDAP_BUSY;
 }
 
 static void
@@ -274,8 +274,8 @@ bind_simple(LDAP *ld, const struct scan_ldap_opts *o, bool encrypted,
 	}
 	struct berval cred = {.bv_len = strlen(o->password),
 			      .bv_val = (char *)o->password};
-	int rc = ldap_sasl_bind_s(ld, o->bind_dn, LDAP_SASL_SIMPLE, &cred,
-				  NULL, NULL, NULL);
+	int rc = ldap_sasl_bind_s(ld, o->bind_dn, LDAP_SASL_SIMPLE, &cred, NULL,
+				  NULL, NULL);
 	if (rc == LDAP_SUCCESS) {
 		return true;
 	}
@@ -383,8 +383,7 @@ first_value(LDAP *ld, LDAPMessage *msg, const char *attr, size_t *count)
 }
 
 char *
-scan_conn_default_base(LDAP *ld, const char *uri, int timeout,
-		       enum status *st)
+scan_conn_default_base(LDAP *ld, const char *uri, int timeout, enum status *st)
 {
 	char *attrs[] = {"defaultNamingContext", "namingContexts", NULL};
 	struct timeval tv = {.tv_sec = timeout > 0 ? timeout
@@ -434,17 +433,15 @@ out:
 }
 
 enum status
-scan_conn_check_base(LDAP *ld, const char *uri, const char *base,
-		     int timeout)
+scan_conn_check_base(LDAP *ld, const char *uri, const char *base, int timeout)
 {
 	char *attrs[] = {LDAP_NO_ATTRS, NULL};
 	struct timeval tv = {.tv_sec = timeout > 0 ? timeout
 						   : SCAN_DEFAULT_TIMEOUT};
 	LDAPMessage *res = NULL;
 	enum status st = STATUS_OK;
-	int rc = ldap_search_ext_s(ld, base, LDAP_SCOPE_BASE,
-				   "(objectClass=*)", attrs, 0, NULL, NULL,
-				   &tv, 0, &res);
+	int rc = ldap_search_ext_s(ld, base, LDAP_SCOPE_BASE, "(objectClass=*)",
+				   attrs, 0, NULL, NULL, &tv, 0, &res);
 	if (rc == LDAP_SUCCESS) {
 		goto out;
 	}

@@ -27,16 +27,14 @@ scan_conn_open(const struct scan_ldap_opts *opts, enum status *st);
  * caller frees, or NULL with *st set after logging.
  */
 char *
-scan_conn_default_base(LDAP *ld, const char *uri, int timeout,
-		       enum status *st);
+scan_conn_default_base(LDAP *ld, const char *uri, int timeout, enum status *st);
 
 /*
  * Checks that base exists on the server (a base-scope search), so that
  * a mistyped --base fails with a clear line before the crawl starts.
  */
 enum status
-scan_conn_check_base(LDAP *ld, const char *uri, const char *base,
-		     int timeout);
+scan_conn_check_base(LDAP *ld, const char *uri, const char *base, int timeout);
 
 /*
  * The library's message for rc, with the server's diagnostic message

@@ -1,5 +1,7 @@
 #define LOG_MODULE "crawl"
 
+#include "scanner/crawl.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +14,6 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "scanner/conn.h"
-#include "scanner/crawl.h"
 #include "scanner/decode.h"
 #include "scanner/range.h"
 #include "scanner/source.h"
@@ -51,8 +52,8 @@ struct attr_walk {
 	LDAP *ld;
 	LDAPMessage *msg;
 	BerElement *ber;
-	char *desc;           /* the current description, a C string */
-	struct berval *vals;  /* its values, terminated by a NULL bv_val */
+	char *desc;          /* the current description, a C string */
+	struct berval *vals; /* its values, terminated by a NULL bv_val */
 };
 
 /* Starts the walk; *dn (NUL-terminated copy) is the caller's. */
@@ -98,8 +99,7 @@ walk_end(struct attr_walk *w)
 }
 
 static void
-append_values(const struct berval *vals, struct scan_entry *e,
-	      const char *name)
+append_values(const struct berval *vals, struct scan_entry *e, const char *name)
 {
 	for (size_t i = 0; vals != NULL && vals[i].bv_val != NULL; i++) {
 		scan_entry_add(e, name, vals[i].bv_val, vals[i].bv_len);
@@ -117,9 +117,8 @@ log_decoding_error(LDAP *ld, const char *dn, int rc)
 }
 
 struct scan_entry *
-scan_entry_from_ldap(LDAP *ld, LDAPMessage *msg,
-		     const struct scan_attrs *attrs, int timeout,
-		     enum status *st)
+scan_entry_from_ldap(LDAP *ld, LDAPMessage *msg, const struct scan_attrs *attrs,
+		     int timeout, enum status *st)
 {
 	*st = STATUS_OK;
 	struct attr_walk w;
@@ -168,8 +167,8 @@ scan_entry_from_ldap(LDAP *ld, LDAPMessage *msg,
 	walk_end(&w);
 
 	for (size_t i = 0; i < npend && *st == STATUS_OK; i++) {
-		*st = scan_range_fetch(ld, e->dn, pend[i].name, pend[i].next,
-				       e, timeout);
+		*st = scan_range_fetch(ld, e->dn, pend[i].name, pend[i].next, e,
+				       timeout);
 	}
 	free(pend);
 	if (*st != STATUS_OK) {
@@ -232,8 +231,8 @@ read_window(LDAP *ld, LDAPMessage *msg, const char *dn, const char *name,
 }
 
 enum status
-scan_range_fetch(LDAP *ld, const char *dn, const char *name,
-		 unsigned long next, struct scan_entry *e, int timeout)
+scan_range_fetch(LDAP *ld, const char *dn, const char *name, unsigned long next,
+		 struct scan_entry *e, int timeout)
 {
 	enum status st = STATUS_OK;
 	LDAPMessage *res = NULL;
@@ -347,8 +346,8 @@ start_page(struct scan_crawl *c)
 	}
 	LDAPControl *ctrls[] = {page, NULL};
 	rc = ldap_search_ext(c->ld, c->base, LDAP_SCOPE_SUBTREE, c->filter,
-			     scan_attrs_list(c->attrs), 0, ctrls, NULL, NULL,
-			     0, &c->msgid);
+			     scan_attrs_list(c->attrs), 0, ctrls, NULL, NULL, 0,
+			     &c->msgid);
 	ldap_control_free(page);
 	if (rc != LDAP_SUCCESS) {
 		log_search_error(c, rc, NULL);
@@ -366,8 +365,8 @@ add_references(struct scan_crawl *c, char **refs)
 {
 	for (size_t i = 0; refs != NULL && refs[i] != NULL; i++) {
 		LOG_INFO("not crawled (continuation reference): %s", refs[i]);
-		c->refs = xreallocarray(c->refs, c->nrefs + 2,
-					sizeof(*c->refs));
+		c->refs =
+			xreallocarray(c->refs, c->nrefs + 2, sizeof(*c->refs));
 		c->refs[c->nrefs++] = xstrdup(refs[i]);
 		c->refs[c->nrefs] = NULL;
 	}

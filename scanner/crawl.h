@@ -22,11 +22,11 @@
 #define SCAN_POLL_MS 200
 
 struct scan_crawl_opts {
-	const char *uri;     /* for messages */
+	const char *uri; /* for messages */
 	const char *base;
 	const char *filter;
-	int page_size;       /* > 0 */
-	int timeout;         /* seconds a reply may take; > 0 */
+	int page_size;                 /* > 0 */
+	int timeout;                   /* seconds a reply may take; > 0 */
 	volatile sig_atomic_t *cancel; /* may be NULL */
 };
 
@@ -70,9 +70,8 @@ scan_crawl_free(struct scan_crawl *c);
  * after logging when a range could not be completed.
  */
 struct scan_entry *
-scan_entry_from_ldap(LDAP *ld, LDAPMessage *msg,
-		     const struct scan_attrs *attrs, int timeout,
-		     enum status *st);
+scan_entry_from_ldap(LDAP *ld, LDAPMessage *msg, const struct scan_attrs *attrs,
+		     int timeout, enum status *st);
 
 /*
  * Reads the values of attribute name of entry dn from index next on, one
@@ -85,5 +84,5 @@ scan_entry_from_ldap(LDAP *ld, LDAPMessage *msg,
  * failure.
  */
 enum status
-scan_range_fetch(LDAP *ld, const char *dn, const char *name,
-		 unsigned long next, struct scan_entry *e, int timeout);
+scan_range_fetch(LDAP *ld, const char *dn, const char *name, unsigned long next,
+		 struct scan_entry *e, int timeout);

@@ -1,3 +1,5 @@
+#include "scanner/decode.h"
+
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdint.h>
@@ -10,7 +12,6 @@
 
 #include "common/strbuf.h"
 #include "common/xalloc.h"
-#include "scanner/decode.h"
 
 /* The binary GUID attributes that the rules compare as strings. */
 static const char *const guid_attrs[] = {
@@ -21,8 +22,7 @@ static const char *const guid_attrs[] = {
 };
 
 bool
-scan_guid_format(const unsigned char *b, size_t len,
-		 char out[SCAN_GUID_STRLEN])
+scan_guid_format(const unsigned char *b, size_t len, char out[SCAN_GUID_STRLEN])
 {
 	if (len != 16) {
 		return false;
@@ -36,8 +36,7 @@ scan_guid_format(const unsigned char *b, size_t len,
 }
 
 bool
-scan_sid_format(const unsigned char *b, size_t len,
-		char out[SCAN_SID_STRLEN])
+scan_sid_format(const unsigned char *b, size_t len, char out[SCAN_SID_STRLEN])
 {
 	/* MS-DTYP 2.4.2.2: at most 15 sub-authorities. */
 	if (len < 8 || b[0] != 1 || b[1] > 15 || len != 8 + 4 * (size_t)b[1]) {
@@ -58,8 +57,8 @@ scan_sid_format(const unsigned char *b, size_t len,
 		const unsigned char *s = b + 8 + 4 * i;
 		uint32_t v = (uint32_t)s[0] | (uint32_t)s[1] << 8 |
 			     (uint32_t)s[2] << 16 | (uint32_t)s[3] << 24;
-		n += snprintf(out + n, SCAN_SID_STRLEN - (size_t)n,
-			      "-%" PRIu32, v);
+		n += snprintf(out + n, SCAN_SID_STRLEN - (size_t)n, "-%" PRIu32,
+			      v);
 	}
 	return true;
 }
@@ -92,11 +91,13 @@ scan_entry_decode(struct scan_entry *e)
 		bool is_sid = strcasecmp(a->name, "objectSid") == 0;
 		for (size_t j = 0; j < a->nvals && (is_guid || is_sid); j++) {
 			struct scan_value *v = &a->vals[j];
-			const unsigned char *bin = (const unsigned char *)v->data;
+			const unsigned char *bin =
+				(const unsigned char *)v->data;
 			char buf[SCAN_SID_STRLEN];
 			if (is_guid && scan_guid_format(bin, v->len, buf)) {
 				replace_value(v, buf);
-			} else if (is_sid && scan_sid_format(bin, v->len, buf)) {
+			} else if (is_sid &&
+				   scan_sid_format(bin, v->len, buf)) {
 				replace_value(v, buf);
 			}
 		}
@@ -145,8 +146,10 @@ scan_dn_normalize(const char *in)
 				strbuf_addch(&sb, '+');
 			}
 			for (size_t i = 0; i < ava->la_attr.bv_len; i++) {
-				strbuf_addch(&sb, (char)toupper((unsigned char)
-						ava->la_attr.bv_val[i]));
+				strbuf_addch(&sb,
+					     (char)toupper(
+						     (unsigned char)ava->la_attr
+							     .bv_val[i]));
 			}
 			strbuf_addch(&sb, '=');
 			escape_value(&sb, &ava->la_value);

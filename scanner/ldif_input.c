@@ -1,5 +1,7 @@
 #define LOG_MODULE "ldif"
 
+#include "scanner/ldif_input.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,7 +18,6 @@
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "scanner/decode.h"
-#include "scanner/ldif_input.h"
 #include "scanner/range.h"
 
 struct scan_ldif {
@@ -28,7 +29,7 @@ struct scan_ldif {
 	int buflen;
 	unsigned long lineno; /* last line read */
 	size_t bad;
-	struct strbuf copy;   /* the record as read, for error messages */
+	struct strbuf copy; /* the record as read, for error messages */
 	int null_fd;  /* /dev/null, to silence libldap's own parse message */
 	int saved_fd; /* a copy of the real stderr */
 };
@@ -307,11 +308,12 @@ record_entry(struct scan_ldif *l, LDIFRecord *lr, unsigned long first,
 			return NULL;
 		}
 		if (r.ranged && !r.last) {
-			LOG_WARN("%s:%lu: %s holds only values %lu-%lu of %.*s: "
-				 "the export stopped at AD's range limit, so "
-				 "the other values are missing",
-				 l->path, first, e->dn, r.low, r.high,
-				 (int)r.name_len, m->mod_type);
+			LOG_WARN(
+				"%s:%lu: %s holds only values %lu-%lu of %.*s: "
+				"the export stopped at AD's range limit, so "
+				"the other values are missing",
+				l->path, first, e->dn, r.low, r.high,
+				(int)r.name_len, m->mod_type);
 		}
 		if (r.name_len == strlen("objectCategory") &&
 		    strncasecmp(m->mod_type, "objectCategory", r.name_len) ==
@@ -321,9 +323,8 @@ record_entry(struct scan_ldif *l, LDIFRecord *lr, unsigned long first,
 		}
 		const char *name =
 			scan_attrs_match(l->attrs, m->mod_type, r.name_len);
-		for (size_t j = 0; name != NULL && vals != NULL &&
-				   vals[j] != NULL;
-		     j++) {
+		for (size_t j = 0;
+		     name != NULL && vals != NULL && vals[j] != NULL; j++) {
 			scan_entry_add(e, name, vals[j]->bv_val,
 				       vals[j]->bv_len);
 		}

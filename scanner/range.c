@@ -1,11 +1,11 @@
+#include "scanner/range.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#include "scanner/range.h"
 
 /* Parses a run of decimal digits ending at a given delimiter. */
 static bool

@@ -1,5 +1,7 @@
 #define LOG_MODULE "scanner"
 
+#include "scanner/source.h"
+
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +15,6 @@
 #include "scanner/crawl.h"
 #include "scanner/decode.h"
 #include "scanner/ldif_input.h"
-#include "scanner/source.h"
 
 struct scan_source {
 	const char *kind; /* "ldap" or "ldif" */
@@ -80,7 +81,8 @@ scan_source_ldap_new(const struct scan_ldap_opts *opts, enum status *st)
 		if (base == NULL) {
 			goto fail;
 		}
-		/* Shown in the scan's record: AD's spelling, whatever the server's. */
+		/* Shown in the scan's record: AD's spelling, whatever the
+		 * server's. */
 		char *pretty = scan_dn_normalize(base);
 		free(src->base);
 		src->base = pretty != NULL ? pretty : xstrdup(base);
@@ -164,8 +166,7 @@ scan_source_filter(const struct scan_source *src)
 }
 
 size_t
-scan_source_references(const struct scan_source *src,
-		       const char *const **refs)
+scan_source_references(const struct scan_source *src, const char *const **refs)
 {
 	static const char *const none[] = {NULL};
 	if (src->crawl != NULL) {

@@ -36,10 +36,13 @@ struct scan_ldap_opts {
 	const char *sasl_mech; /* NULL: simple bind */
 	const char *ca_file;   /* NULL: libldap's configured CA */
 	bool starttls;
-	bool insecure;         /* allow a simple bind over cleartext */
-	int page_size;         /* 0: SCAN_DEFAULT_PAGE_SIZE */
-	int timeout;           /* seconds; 0: SCAN_DEFAULT_TIMEOUT */
-	/* NULL-terminated attribute list; the scanner adds objectClass. */
+	bool insecure; /* allow a simple bind over cleartext */
+	int page_size; /* 0: SCAN_DEFAULT_PAGE_SIZE */
+	int timeout;   /* seconds; 0: SCAN_DEFAULT_TIMEOUT */
+	/*
+	 * NULL-terminated attribute list; the scanner adds objectClass,
+	 * objectGUID, cn and distinguishedName.
+	 */
 	const char *const *attrs;
 	/* Set from a signal handler: the crawl stops with INTERRUPTED. */
 	volatile sig_atomic_t *cancel;
@@ -97,8 +100,7 @@ scan_source_filter(const struct scan_source *src);
  * *refs is valid until scan_source_free().
  */
 size_t
-scan_source_references(const struct scan_source *src,
-		       const char *const **refs);
+scan_source_references(const struct scan_source *src, const char *const **refs);
 
 /* Entries that the source could not turn into an entry and skipped. */
 size_t

@@ -32,12 +32,12 @@ struct fake_msg {
 
 /* How the fake server answers a window request. */
 enum server_mode {
-	SERVER_AD,       /* honours windows of up to max_window values */
-	SERVER_STUCK,    /* always answers the window 1500-2999 */
-	SERVER_CREEP,    /* one value a window, never ending */
-	SERVER_ALL,      /* ignores ranges, sends the plain attribute */
-	SERVER_NOTHING,  /* the attribute is absent from the answer */
-	SERVER_DOWN,     /* the search fails */
+	SERVER_AD,      /* honours windows of up to max_window values */
+	SERVER_STUCK,   /* always answers the window 1500-2999 */
+	SERVER_CREEP,   /* one value a window, never ending */
+	SERVER_ALL,     /* ignores ranges, sends the plain attribute */
+	SERVER_NOTHING, /* the attribute is absent from the answer */
+	SERVER_DOWN,    /* the search fails */
 };
 
 static enum server_mode mode;
@@ -167,8 +167,7 @@ static char *
 value_text(const char *attr, unsigned long i)
 {
 	char buf[64];
-	if (strcmp(attr, "member") == 0 ||
-	    strncmp(attr, "member;", 7) == 0) {
+	if (strcmp(attr, "member") == 0 || strncmp(attr, "member;", 7) == 0) {
 		snprintf(buf, sizeof(buf), "CN=U%05lu,OU=Users,DC=x", i);
 	} else {
 		snprintf(buf, sizeof(buf), "%s-%lu", attr, i);
@@ -297,8 +296,9 @@ test_big_group(void)
 		   "big group: attribute not asked for is dropped");
 		ok(scan_entry_attr(e, "displayName") != NULL,
 		   "big group: other attributes kept");
-		is_int(e->nattrs, 3, "big group: objectClass, member, "
-				     "displayName");
+		is_int(e->nattrs, 3,
+		       "big group: objectClass, member, "
+		       "displayName");
 	}
 	scan_entry_free(e);
 
@@ -357,8 +357,8 @@ test_misbehaving_servers(void)
 	struct scan_entry *e = scan_entry_new("CN=G,DC=x");
 	unsigned errors = log_error_count();
 	server_reset(SERVER_STUCK, 5000, 1500);
-	enum status st = scan_range_fetch(NULL, "CN=G,DC=x", "member", 1500,
-					  e, 30);
+	enum status st =
+		scan_range_fetch(NULL, "CN=G,DC=x", "member", 1500, e, 30);
 	is_int(st, STATUS_ERR_DIRECTORY,
 	       "stuck: a server repeating a window fails");
 	is_int(calls, 2, "stuck: the repeat is caught at the second answer");
@@ -370,8 +370,9 @@ test_misbehaving_servers(void)
 	e = scan_entry_new("CN=G,DC=x");
 	server_reset(SERVER_CREEP, 0, 1);
 	st = scan_range_fetch(NULL, "CN=G,DC=x", "member", 0, e, 30);
-	is_int(st, STATUS_ERR_DIRECTORY, "creep: a never-ending attribute "
-					 "fails");
+	is_int(st, STATUS_ERR_DIRECTORY,
+	       "creep: a never-ending attribute "
+	       "fails");
 	is_int(calls, SCAN_MAX_RANGE_WINDOWS, "creep: the loop is capped");
 	scan_entry_free(e);
 

@@ -75,10 +75,9 @@ test_decode(void)
 	ok(!scan_guid_format(guid, 15, buf), "15 bytes are not a GUID");
 
 	static const unsigned char sid[] = {
-		0x01, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05,
-		0x15, 0x00, 0x00, 0x00, 0xc7, 0xf7, 0xfe, 0xd7,
-		0x7c, 0x77, 0x55, 0xc8, 0x94, 0x5a, 0xce, 0x01,
-		0xf5, 0x03, 0x00, 0x00};
+		0x01, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x15, 0x00,
+		0x00, 0x00, 0xc7, 0xf7, 0xfe, 0xd7, 0x7c, 0x77, 0x55, 0xc8,
+		0x94, 0x5a, 0xce, 0x01, 0xf5, 0x03, 0x00, 0x00};
 	ok(scan_sid_format(sid, sizeof(sid), buf), "domain SID formats");
 	is_str(buf, "S-1-5-21-3623811015-3361044348-30300820-1013",
 	       "domain SID text");
@@ -87,12 +86,12 @@ test_decode(void)
 		0x20, 0x00, 0x00, 0x00, 0x20, 0x02, 0x00, 0x00};
 	ok(scan_sid_format(admins, sizeof(admins), buf), "builtin SID");
 	is_str(buf, "S-1-5-32-544", "BUILTIN\\Administrators");
-	static const unsigned char world[] = {0x01, 0x01, 0, 0, 0, 0, 0, 0x01,
-					      0, 0, 0, 0};
+	static const unsigned char world[] = {0x01, 0x01, 0, 0, 0, 0,
+					      0,    0x01, 0, 0, 0, 0};
 	ok(scan_sid_format(world, sizeof(world), buf), "Everyone SID");
 	is_str(buf, "S-1-1-0", "Everyone");
-	static const unsigned char bigauth[] = {0x01, 0x00, 0x01, 0, 0, 0, 0,
-						0x05};
+	static const unsigned char bigauth[] = {0x01, 0x00, 0x01, 0,
+						0,    0,    0,    0x05};
 	ok(scan_sid_format(bigauth, sizeof(bigauth), buf), "big authority");
 	is_str(buf, "S-1-0x010000000005", "authorities >= 2^32 in hex");
 	ok(!scan_sid_format(sid, sizeof(sid) - 1, buf),
@@ -144,7 +143,10 @@ test_dn_normalize(void)
 		 "CN=Johnson\\, Yuki,OU=Operations,DC=contoso,DC=com"},
 		{"CN=Johnson\\, Yuki,OU=Operations,DC=contoso,DC=com",
 		 "CN=Johnson\\, Yuki,OU=Operations,DC=contoso,DC=com"},
-		{"CN=In\xc3\xa8s Stra\xc3\x9f" "e,DC=x", "CN=In\xc3\xa8s Stra\xc3\x9f" "e,DC=x"},
+		{"CN=In\xc3\xa8s Stra\xc3\x9f"
+		 "e,DC=x",
+		 "CN=In\xc3\xa8s Stra\xc3\x9f"
+		 "e,DC=x"},
 		{"cn=\\C3\\A9,dc=x", "CN=\xc3\xa9,DC=x"},
 		{"CN=a\\+b\\\"c\\<d\\>e\\;f\\=g\\\\h,DC=x",
 		 "CN=a\\+b\\\"c\\<d\\>e\\;f\\=g\\\\h,DC=x"},
@@ -166,8 +168,7 @@ test_dn_normalize(void)
 static void
 test_attrs(void)
 {
-	const char *want[] = {"displayName", "CN", "mail", "displayname",
-			      NULL};
+	const char *want[] = {"displayName", "CN", "mail", "displayname", NULL};
 	struct scan_attrs *a = scan_attrs_new(want);
 	char **list = scan_attrs_list(a);
 	size_t n = 0;
@@ -333,8 +334,9 @@ static void
 test_ldif(void)
 {
 	char *path = write_file(ldif_text);
-	const char *want[] = {"displayName", "userPrincipalName",
-			      "proxyAddresses", "mail", "objectSid", NULL};
+	const char *want[] = {"displayName",    "userPrincipalName",
+			      "proxyAddresses", "mail",
+			      "objectSid",      NULL};
 	char errpath[] = "/tmp/test-scanner-err-XXXXXX";
 	int efd = mkstemp(errpath);
 	close(efd);
@@ -504,8 +506,8 @@ test_bad_ldif(void)
 	bad_ldif("dn: cn=a,dc=x\nobjectClass: user\n\n"
 		 "objectClass: user\ncn: b\n",
 		 "4", "no 'dn:' line", "record without dn");
-	bad_ldif("dn: cn=a,dc=x\nobjectClass: user\ncn:: !!!notbase64\n",
-		 "3", "cn:: !!!notbase64", "invalid base64");
+	bad_ldif("dn: cn=a,dc=x\nobjectClass: user\ncn:: !!!notbase64\n", "3",
+		 "cn:: !!!notbase64", "invalid base64");
 	bad_ldif("dn: cn=a,dc=x\nobjectClass: user\n"
 		 "description:< file:///etc/passwd\n",
 		 "3", "URL", "URL value refused");

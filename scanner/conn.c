@@ -221,10 +221,33 @@ sasl_interact(LDAP *ld, unsigned flags, void *defaults, void *in)
 }
 
 static bool
-bind_sasl(LDAP *ld, const struct scan_ldap_opts *o, enum status *st)
+bind_sasl(LDAP *ld, const struct scan_ldap_opts *o, bool encrypted,
+	  enum status *st)
 {
+	/* These mechanisms send the password as it is. */
+	bool cleartext = strcasecmp(o->sasl_mech, "PLAIN") == 0 ||
+			 strcasecmp(o->sasl_mech, "LOGIN") == 0;
+	if (cleartext && !encrypted && !o->insecure) {
+		LOG_ERR("refusing to send a password with SASL %s unencrypted "
+			"to %s; use --starttls or an ldaps:// URI (or "
+			"--insecure on a network you trust)",
+			o->sasl_mech, o->uri);
+		*st = STATUS_ERR_CREDENTIALS;
+		return false;
+	}
 	struct sasl_defaults d = {.authcid = o->bind_dn,
 				  .password = o->password};
+	/*
+	 * Over TLS, AD and Samba refuse a SASL signing/sealing layer ("Sign
+	 * or Seal are not allowed if TLS is used"): TLS already protects
+	 * the connection, so ask for none.
+	 */
+	if (ldap_tls_inplace(ld) != 0 &&
+	    ldap_set_option(ld, LDAP_OPT_X_SASL_SECPROPS, "maxssf=0") !=
+		    LDAP_OPT_SUCCESS) {
+		LOG_WARN("cannot turn off the SASL security layer over TLS; "
+			 "the bind may be refused");
+	}
 	int rc = ldap_sasl_interactive_bind_s(ld, NULL, o->sasl_mech, NULL,
 					      NULL, LDAP_SASL_QUIET,
 					      sasl_interact, &d);
@@ -241,10 +264,16 @@ bind_sasl(LDAP *ld, const struct scan_ldap_opts *o, enum status *st)
 			"libsasl2-modules-gssapi-mit package installed?)",
 			o->sasl_mech, o->uri, msg, o->sasl_mech);
 		*st = STATUS_ERR_CREDENTIALS;
+	} else if (strcasecmp(o->sasl_mech, "GSSAPI") == 0 ||
+		   strcasecmp(o->sasl_mech, "GSS-SPNEGO") == 0) {
+		LOG_ERR("SASL %s bind to %s refused: %s; get a Kerberos ticket "
+			"first (kinit) and use the server's host name, not its "
+			"address, in the URI",
+			o->sasl_mech, o->uri, msg);
+		*st = STATUS_ERR_CREDENTIALS;
 	} else {
-		LOG_ERR("SASL %s bind to %s refused: %s; for GSSAPI, get a "
-			"Kerberos ticket first (kinit) and use the server's "
-			"host name in the URI",
+		LOG_ERR("SASL %s bind to %s refused: %s; check the identity "
+			"(--bind-dn) and the password",
 			o->sasl_mech, o->uri, msg);
 		*st = STATUS_ERR_CREDENTIALS;
 	}
@@ -349,7 +378,7 @@ scan_conn_open(const struct scan_ldap_opts *o, enum status *st)
 	}
 	bool encrypted = local || ldap_tls_inplace(ld) != 0;
 	if (o->sasl_mech != NULL) {
-		ok = bind_sasl(ld, o, st);
+		ok = bind_sasl(ld, o, encrypted, st);
 	} else if (o->bind_dn != NULL) {
 		ok = bind_simple(ld, o, encrypted, st);
 	} else {

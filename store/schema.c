@@ -5,6 +5,10 @@
  * need (objects for appeared/disappeared, the stable finding key, decisions
  * from an imported CSV, the duplicate group of every finding) so that they
  * build on it without rewriting it.
+ *
+ * Speed matters (a million objects in a minute, rules included): during a
+ * scan only objects and findings carry an index; duplicate candidates go
+ * to an unindexed table and are resolved once, with one sort, at the end.
  */
 #include <stddef.h>
 
@@ -54,6 +58,7 @@ static const char *const migrations[] = {
 
 	/* Every object read, so that diff tells moved/gone from fixed. */
 	"CREATE TABLE objects ("
+	"  id INTEGER PRIMARY KEY,"
 	"  scan_id INTEGER NOT NULL REFERENCES scans (id) ON DELETE CASCADE,"
 	"  key TEXT NOT NULL,"
 	"  dn TEXT NOT NULL,"
@@ -63,12 +68,9 @@ static const char *const migrations[] = {
 	"CREATE INDEX objects_scan_key ON objects (scan_id, key);"
 
 	/*
-	 * Findings and duplicate candidates.  The plain variant is in rule ..
-	 * severity; dup_* is the variant used when dup_key is held more than
-	 * once.  store_scan_complete() copies the chosen variant into the
-	 * plain columns (duplicated = 1 when it was the dup one) and deletes
-	 * candidates that are no finding; dup_key stays so that reports can
-	 * group every holder of a duplicated value.
+	 * Findings: what the reports show, the plain or the duplicate variant
+	 * already chosen.  dup_key is set when the finding is a duplicate,
+	 * so that reports can group every holder of a value.
 	 */
 	"CREATE TABLE findings ("
 	"  id INTEGER PRIMARY KEY,"
@@ -80,30 +82,52 @@ static const char *const migrations[] = {
 	"  attribute TEXT NOT NULL,"
 	"  value TEXT NOT NULL,"
 	"  rule TEXT,"
-	"  error TEXT,"
+	"  error TEXT NOT NULL,"
 	"  update_value TEXT,"
 	"  proposed_action TEXT,"
 	"  severity TEXT NOT NULL"
 	"    CHECK (severity IN ('error', 'warning', 'info')),"
-	"  dup_key TEXT,"
+	"  dup_key TEXT"
+	");"
+	/*
+	 * Diff, decisions and the per-scan walk: the stable key OBJECTGUID +
+	 * ATTRIBUTE + VALUE (+ RULE).  Reports sort by DN when they read:
+	 * cheaper than keeping a second wide index during the scan.
+	 */
+	"CREATE INDEX findings_scan_key"
+	"  ON findings (scan_id, object_key, attribute, value, rule);"
+	/* The report's duplicate groups. */
+	"CREATE INDEX findings_dup ON findings (scan_id, dup_key)"
+	"  WHERE dup_key IS NOT NULL;"
+
+	/*
+	 * Duplicate candidates of running scans (rules/finding.h), append-only
+	 * and unindexed so that the crawl stays fast; store_scan_complete()
+	 * turns them into findings and deletes them.  A candidate of the
+	 * object just added refers to its objects row (object_id) instead of
+	 * repeating its key, DN, cn and class, which are then NULL.
+	 */
+	"CREATE TABLE candidates ("
+	"  scan_id INTEGER NOT NULL REFERENCES scans (id) ON DELETE CASCADE,"
+	"  object_id INTEGER,"
+	"  object_key TEXT,"
+	"  dn TEXT,"
+	"  cn TEXT,"
+	"  objectclass TEXT,"
+	"  attribute TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  rule TEXT,"
+	"  error TEXT,"
+	"  update_value TEXT,"
+	"  proposed_action TEXT,"
+	"  severity TEXT NOT NULL,"
+	"  dup_key TEXT NOT NULL,"
 	"  dup_rule TEXT,"
 	"  dup_error TEXT,"
 	"  dup_update TEXT,"
 	"  dup_action TEXT,"
-	"  dup_severity TEXT"
-	"    CHECK (dup_severity IN ('error', 'warning', 'info')),"
-	"  duplicated INTEGER NOT NULL DEFAULT 0"
+	"  dup_severity TEXT NOT NULL"
 	");"
-	/* Reports: ordered by DN, attribute, value. */
-	"CREATE INDEX findings_scan_dn"
-	"  ON findings (scan_id, dn COLLATE NOCASE, attribute, value);"
-	/* Diff and decisions: the stable key OBJECTGUID + ATTRIBUTE + VALUE
-	 * (+ RULE). */
-	"CREATE INDEX findings_scan_key"
-	"  ON findings (scan_id, object_key, attribute, value, rule);"
-	/* Duplicate resolution and the report's duplicate groups. */
-	"CREATE INDEX findings_dup ON findings (scan_id, dup_key)"
-	"  WHERE dup_key IS NOT NULL;"
 
 	/* The consultant's decisions from an imported CSV (ACTION, UPDATE). */
 	"CREATE TABLE decisions ("

@@ -29,6 +29,7 @@
 enum stmt_id {
 	STMT_ADD_OBJECT = 0,
 	STMT_ADD_FINDING,
+	STMT_ADD_CANDIDATE,
 	STMT_ADD_SKIPPED,
 	STMT_ADD_NOT_CRAWLED,
 	STMT_COUNT,
@@ -40,10 +41,15 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_ADD_FINDING] =
 		"INSERT INTO findings (scan_id, object_key, dn, cn,"
 		" objectclass, attribute, value, rule, error, update_value,"
+		" proposed_action, severity) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+		" ?7, ?8, ?9, ?10, ?11, ?12)",
+	[STMT_ADD_CANDIDATE] =
+		"INSERT INTO candidates (scan_id, object_key, dn, cn,"
+		" objectclass, attribute, value, rule, error, update_value,"
 		" proposed_action, severity, dup_key, dup_rule, dup_error,"
-		" dup_update, dup_action, dup_severity) VALUES (?1, ?2, ?3,"
-		" ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		" ?17, ?18)",
+		" dup_update, dup_action, dup_severity, object_id) VALUES (?1,"
+		" ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
+		" ?16, ?17, ?18, ?19)",
 	[STMT_ADD_SKIPPED] = "INSERT INTO skipped (scan_id, reason, count)"
 			     " VALUES (?1, ?2, 1) ON CONFLICT (scan_id, reason)"
 			     " DO UPDATE SET count = count + 1",
@@ -56,6 +62,10 @@ struct store {
 	char *path;
 	sqlite3_stmt *stmt[STMT_COUNT];
 	unsigned pending; /* rows written in the open batch transaction */
+	/* The object added last, which its candidates refer to. */
+	int64_t last_scan_id;
+	int64_t last_object_id;
+	struct strbuf last_key;
 };
 
 static enum status
@@ -116,7 +126,10 @@ bind_str(sqlite3_stmt *stmt, int i, const char *str)
 	}
 }
 
-/* Runs a statement that returns no rows and resets it. */
+/*
+ * Runs a statement that returns no rows and resets it.  Bindings stay:
+ * every caller binds every parameter before each step.
+ */
 static enum status
 step_done(struct store *s, sqlite3_stmt *stmt, const char *what)
 {
@@ -126,7 +139,6 @@ step_done(struct store *s, sqlite3_stmt *stmt, const char *what)
 		st = db_fail(s, what);
 	}
 	sqlite3_reset(stmt);
-	sqlite3_clear_bindings(stmt);
 	return st;
 }
 
@@ -296,8 +308,8 @@ process_gone(int64_t pid)
  * of another host is left alone: we cannot tell whether it still runs.
  */
 static enum status
-finish_scan(struct store *s, int64_t scan_id, const char *state,
-	    const char *reason);
+end_scan(struct store *s, int64_t scan_id, const char *state,
+	 const char *reason);
 
 /*
  * Marks "running" scans failed whose process on this host is gone.  A scan
@@ -335,8 +347,11 @@ fail_stale_scans(struct store *s)
 	}
 	sqlite3_finalize(sel);
 	for (size_t i = 0; i < n && st == STATUS_OK; i++) {
-		st = finish_scan(s, stale[i], "failed",
-				 "interrupted (process ended)");
+		st = exec(s, "BEGIN IMMEDIATE", "start a transaction");
+		if (st == STATUS_OK) {
+			st = end_scan(s, stale[i], "failed",
+				      "interrupted (process ended)");
+		}
 		if (st == STATUS_OK) {
 			LOG_WARN("scan %" PRId64 " was interrupted (its process"
 				 " ended): marked failed",
@@ -370,16 +385,19 @@ open_db(const char *path, bool create, bool immutable, enum status *st)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
+	strbuf_init(&s->last_key);
 	*st = STATUS_ERR_STORE;
 
-	int flags = SQLITE_OPEN_READWRITE;
+	/* One thread per connection: SQLite's own mutexes are not needed. */
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 	if (create) {
 		flags |= SQLITE_OPEN_CREATE;
 	}
 	char *uri = NULL;
 	if (immutable) {
 		uri = immutable_uri(path);
-		flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+		flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+			SQLITE_OPEN_NOMUTEX;
 	}
 	int rc = sqlite3_open_v2(uri != NULL ? uri : path, &s->db, flags,
 				 NULL);
@@ -415,6 +433,8 @@ open_db(const char *path, bool create, bool immutable, enum status *st)
 	    (exec(s, "PRAGMA journal_mode = WAL", "switch to WAL") !=
 		     STATUS_OK ||
 	     exec(s, "PRAGMA synchronous = NORMAL", "set synchronous") !=
+		     STATUS_OK ||
+	     exec(s, "PRAGMA cache_size = -65536", "set the cache size") !=
 		     STATUS_OK)) {
 		goto fail;
 	}
@@ -479,6 +499,7 @@ store_free(struct store *s)
 				sqlite3_errmsg(s->db));
 		}
 	}
+	strbuf_release(&s->last_key);
 	free(s->path);
 	free(s);
 }
@@ -558,8 +579,13 @@ store_add_object(struct store *s, int64_t scan_id,
 	bind_str(stmt, 5, obj->objectclass);
 	st = step_done(s, stmt, what);
 	if (st != STATUS_OK) {
+		s->last_scan_id = 0;
 		return st;
 	}
+	s->last_scan_id = scan_id;
+	s->last_object_id = sqlite3_last_insert_rowid(s->db);
+	strbuf_reset(&s->last_key);
+	strbuf_addstr(&s->last_key, obj->key != NULL ? obj->key : obj->dn);
 	return batch_row_end(s);
 }
 
@@ -613,7 +639,9 @@ store_add_finding(struct store *s, int64_t scan_id, const struct finding *f)
 		return STATUS_OK;
 	}
 	const char *what = "record a finding";
-	sqlite3_stmt *stmt = row_stmt(s, STMT_ADD_FINDING, what);
+	bool candidate = f->dup_key != NULL;
+	sqlite3_stmt *stmt = row_stmt(
+		s, candidate ? STMT_ADD_CANDIDATE : STMT_ADD_FINDING, what);
 	if (stmt == NULL) {
 		return STATUS_ERR_STORE;
 	}
@@ -621,11 +649,25 @@ store_add_finding(struct store *s, int64_t scan_id, const struct finding *f)
 	if (st != STATUS_OK) {
 		return st;
 	}
+	const char *key = f->objectguid != NULL ? f->objectguid : f->dn;
 	sqlite3_bind_int64(stmt, 1, scan_id);
-	bind_str(stmt, 2, f->objectguid != NULL ? f->objectguid : f->dn);
-	bind_str(stmt, 3, f->dn != NULL ? f->dn : "");
-	bind_str(stmt, 4, f->cn);
-	bind_str(stmt, 5, f->objectclass);
+	if (candidate && key != NULL && s->last_scan_id == scan_id &&
+	    strcmp(key, s->last_key.buf) == 0) {
+		/* The object's row already holds these. */
+		sqlite3_bind_int64(stmt, 19, s->last_object_id);
+		sqlite3_bind_null(stmt, 2);
+		sqlite3_bind_null(stmt, 3);
+		sqlite3_bind_null(stmt, 4);
+		sqlite3_bind_null(stmt, 5);
+	} else {
+		if (candidate) {
+			sqlite3_bind_null(stmt, 19);
+		}
+		bind_str(stmt, 2, key != NULL ? key : "");
+		bind_str(stmt, 3, f->dn != NULL ? f->dn : "");
+		bind_str(stmt, 4, f->cn);
+		bind_str(stmt, 5, f->objectclass);
+	}
 	bind_str(stmt, 6, f->attribute != NULL ? f->attribute : "");
 	bind_str(stmt, 7, f->value != NULL ? f->value : "");
 	bind_str(stmt, 8, f->rule);
@@ -633,8 +675,8 @@ store_add_finding(struct store *s, int64_t scan_id, const struct finding *f)
 	bind_str(stmt, 10, f->update);
 	bind_str(stmt, 11, f->proposed_action);
 	bind_str(stmt, 12, finding_severity_str(f->severity));
-	bind_str(stmt, 13, f->dup_key);
-	if (f->dup_key != NULL) {
+	if (candidate) {
+		bind_str(stmt, 13, f->dup_key);
 		bind_str(stmt, 14, f->dup_rule);
 		bind_str(stmt, 15, f->dup_error);
 		bind_str(stmt, 16, f->dup_update);
@@ -664,29 +706,59 @@ run_for_scan(struct store *s, int64_t scan_id, const char *sql,
 }
 
 /*
- * Every candidate whose dup_key is held by more than one candidate row of
- * the scan (other objects, or the same object twice) takes its dup
- * variant; candidates left without an error are no finding.
+ * Turns the scan's duplicate candidates into findings and deletes them.
+ * With resolve, every candidate whose dup_key is held by more than one
+ * candidate row of the scan (other objects, or the same object twice)
+ * takes its dup variant; otherwise (and always without resolve, for a
+ * scan that did not finish) the plain one, and none if its error is NULL.
+ * One sort (GROUP BY) and one pass: memory does not grow with the scan.
  */
 static enum status
-resolve_duplicates(struct store *s, int64_t scan_id)
+settle_candidates(struct store *s, int64_t scan_id, bool resolve)
 {
-	enum status st = run_for_scan(
-		s, scan_id,
-		"UPDATE findings SET rule = dup_rule, error = dup_error,"
-		" update_value = dup_update, proposed_action = dup_action,"
-		" severity = coalesce(dup_severity, severity), duplicated = 1"
-		" WHERE scan_id = ?1 AND dup_key IS NOT NULL AND dup_key IN"
-		" (SELECT dup_key FROM findings WHERE scan_id = ?1 AND"
-		" dup_key IS NOT NULL GROUP BY dup_key HAVING count(*) > 1)",
-		"resolve duplicate candidates");
-	if (st != STATUS_OK) {
-		return st;
+	enum status st = exec(s,
+			      "CREATE TEMP TABLE IF NOT EXISTS dup_keys (k TEXT"
+			      " PRIMARY KEY) WITHOUT ROWID; DELETE FROM"
+			      " temp.dup_keys",
+			      "prepare duplicate resolution");
+	if (st == STATUS_OK && resolve) {
+		st = run_for_scan(s, scan_id,
+				  "INSERT INTO temp.dup_keys SELECT dup_key FROM"
+				  " candidates WHERE scan_id = ?1 GROUP BY"
+				  " dup_key HAVING count(*) > 1",
+				  "find duplicated values");
 	}
-	return run_for_scan(s, scan_id,
-			    "DELETE FROM findings WHERE scan_id = ?1 AND"
-			    " dup_key IS NOT NULL AND error IS NULL",
-			    "drop candidates that are no finding");
+	if (st == STATUS_OK) {
+		st = run_for_scan(
+			s, scan_id,
+			"INSERT INTO findings (scan_id, object_key, dn, cn,"
+			" objectclass, attribute, value, rule, error,"
+			" update_value, proposed_action, severity, dup_key)"
+			" SELECT c.scan_id, coalesce(c.object_key, o.key),"
+			" coalesce(c.dn, o.dn), iif(c.object_id IS NULL, c.cn,"
+			" o.cn), iif(c.object_id IS NULL, c.objectclass,"
+			" o.objectclass), c.attribute, c.value, iif(d.k IS NULL,"
+			" c.rule, c.dup_rule), iif(d.k IS NULL, c.error,"
+			" c.dup_error), iif(d.k IS NULL, c.update_value,"
+			" c.dup_update), iif(d.k IS NULL, c.proposed_action,"
+			" c.dup_action), iif(d.k IS NULL, c.severity,"
+			" c.dup_severity), d.k FROM candidates AS c LEFT JOIN"
+			" objects AS o ON o.id = c.object_id LEFT JOIN"
+			" temp.dup_keys AS d ON d.k = c.dup_key WHERE"
+			" c.scan_id = ?1 AND iif(d.k IS NULL, c.error,"
+			" c.dup_error) IS NOT NULL",
+			"resolve duplicate candidates");
+	}
+	if (st == STATUS_OK) {
+		st = run_for_scan(s, scan_id,
+				  "DELETE FROM candidates WHERE scan_id = ?1",
+				  "drop resolved candidates");
+	}
+	if (st == STATUS_OK) {
+		st = exec(s, "DELETE FROM temp.dup_keys",
+			  "finish duplicate resolution");
+	}
+	return st;
 }
 
 /* Ends the scan as state (with reason), storing its counts. */
@@ -705,7 +777,7 @@ finish_scan(struct store *s, int64_t scan_id, const char *state,
 		" coalesce(sum(severity = 'error'), 0) AS e,"
 		" coalesce(sum(severity = 'warning'), 0) AS w,"
 		" coalesce(sum(severity = 'info'), 0) AS i FROM findings"
-		" WHERE scan_id = ?1 AND error IS NOT NULL) AS c"
+		" WHERE scan_id = ?1) AS c"
 		" WHERE id = ?1 AND state = 'running'",
 		what);
 	if (stmt == NULL) {
@@ -724,6 +796,55 @@ finish_scan(struct store *s, int64_t scan_id, const char *state,
 	return st;
 }
 
+/*
+ * Settles the candidates and records state, reason and counts, in one
+ * transaction; the caller has opened it (BEGIN IMMEDIATE).
+ */
+static enum status
+end_scan(struct store *s, int64_t scan_id, const char *state,
+	 const char *reason)
+{
+	bool complete = strcmp(state, "complete") == 0;
+	enum status st = STATUS_OK;
+	/* Check first: settling a scan that is not running changes nothing
+	 * but costs a pass over the candidates. */
+	const char *what = "read the state of the scan";
+	sqlite3_stmt *stmt = prepare(s, "SELECT state FROM scans WHERE id = ?1",
+				     what);
+	if (stmt == NULL) {
+		st = STATUS_ERR_STORE;
+	} else {
+		sqlite3_bind_int64(stmt, 1, scan_id);
+		int rc = sqlite3_step(stmt);
+		const char *cur = rc == SQLITE_ROW
+					  ? (const char *)sqlite3_column_text(
+						    stmt, 0)
+					  : NULL;
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			st = db_fail(s, what);
+		} else if (cur == NULL || strcmp(cur, "running") != 0) {
+			LOG_ERR("cannot end scan %" PRId64 " in %s: it is %s",
+				scan_id, s->path,
+				cur != NULL ? cur : "not there");
+			st = STATUS_ERR_STORE;
+		}
+		sqlite3_finalize(stmt);
+	}
+	if (st == STATUS_OK) {
+		st = settle_candidates(s, scan_id, complete);
+	}
+	if (st == STATUS_OK) {
+		st = finish_scan(s, scan_id, state, reason);
+	}
+	if (st == STATUS_OK) {
+		st = exec(s, "COMMIT", "commit the end of the scan");
+	}
+	if (st != STATUS_OK) {
+		rollback(s);
+	}
+	return st;
+}
+
 enum status
 store_scan_complete(struct store *s, int64_t scan_id)
 {
@@ -732,16 +853,7 @@ store_scan_complete(struct store *s, int64_t scan_id)
 		st = exec(s, "BEGIN IMMEDIATE", "start a transaction");
 	}
 	if (st == STATUS_OK) {
-		st = resolve_duplicates(s, scan_id);
-	}
-	if (st == STATUS_OK) {
-		st = finish_scan(s, scan_id, "complete", NULL);
-	}
-	if (st == STATUS_OK) {
-		st = exec(s, "COMMIT", "commit the complete scan");
-	}
-	if (st != STATUS_OK) {
-		rollback(s);
+		st = end_scan(s, scan_id, "complete", NULL);
 	}
 	return st;
 }
@@ -753,8 +865,12 @@ store_scan_fail(struct store *s, int64_t scan_id, const char *reason)
 	if (batch_flush(s) != STATUS_OK) {
 		rollback(s);
 	}
-	return finish_scan(s, scan_id, "failed",
-			   reason != NULL ? reason : "failed");
+	enum status st = exec(s, "BEGIN IMMEDIATE", "start a transaction");
+	if (st != STATUS_OK) {
+		return st;
+	}
+	return end_scan(s, scan_id, "failed",
+			reason != NULL ? reason : "failed");
 }
 
 enum status
@@ -1047,8 +1163,8 @@ store_each_finding_compared(struct store *s, int64_t scan_id,
 		" f.value AND p.rule IS f.rule) THEN 'open' ELSE 'new' END"
 		" FROM findings AS f LEFT JOIN decisions AS d ON d.scan_id ="
 		" f.scan_id AND d.object_key = f.object_key AND d.attribute ="
-		" f.attribute AND d.value = f.value WHERE f.scan_id = ?1 AND"
-		" f.error IS NOT NULL ORDER BY f.dn COLLATE NOCASE,"
+		" f.attribute AND d.value = f.value WHERE f.scan_id = ?1"
+		" ORDER BY f.dn COLLATE NOCASE,"
 		" f.attribute, f.value, f.rule, f.id",
 		what);
 	if (stmt == NULL) {

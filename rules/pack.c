@@ -674,6 +674,10 @@ pack_parse(struct ruleset *rs, const char *xml, size_t len,
 	   const char *origin)
 {
 	struct parse p = {.origin = origin};
+	if (len == 0) {
+		LOG_ERR("%s: the rule pack is empty", origin);
+		return false;
+	}
 	if (len > 16 * 1024 * 1024) {
 		LOG_ERR("%s: a rule pack over 16 MiB is not plausible", origin);
 		return false;

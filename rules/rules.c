@@ -790,8 +790,12 @@ run_value(const struct ectx *x, const struct chain *ch,
 			continue;
 		}
 		if (r->kind == CHECK_DUPLICATE) {
-			if (have_dup) {
-				continue; /* one dup_key per finding */
+			/*
+			 * One dup_key per finding; an empty value (only an
+			 * LDIF can hold one) is nobody's address.
+			 */
+			if (have_dup || cur[0] == '\0') {
+				continue;
 			}
 			char *folded = text_fold(cur);
 			dup_key = xasprintf("%s:%s", r->ns, folded);

@@ -160,23 +160,32 @@ reverse_values(struct scan_entry *e)
 	}
 }
 
-/* The store's resolution: how many candidates hold each dup_key. */
-static size_t
-key_count(const struct run *r, const char *key)
+/* The store's resolution: is key held by more than one candidate? */
+static bool
+key_shared(char **keys, size_t nkeys, const char *key)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < r->n; i++) {
-		n += r->c[i].dup_key && strcmp(r->c[i].dup_key, key) == 0;
+	char **hit = bsearch(&key, keys, nkeys, sizeof(*keys), cmp_str);
+	if (hit == NULL) {
+		return false;
 	}
-	return n;
+	return (hit > keys && strcmp(hit[-1], key) == 0) ||
+	       (hit + 1 < keys + nkeys && strcmp(hit[1], key) == 0);
 }
 
 static void
 resolve(struct run *r)
 {
+	char **keys = xcalloc(r->n + 1, sizeof(*keys));
+	size_t nkeys = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->c[i].dup_key != NULL) {
+			keys[nkeys++] = r->c[i].dup_key;
+		}
+	}
+	qsort(keys, nkeys, sizeof(*keys), cmp_str);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct cand *c = &r->c[i];
-		bool dup = c->dup_key && key_count(r, c->dup_key) > 1;
+		bool dup = c->dup_key && key_shared(keys, nkeys, c->dup_key);
 		const char *error = dup ? c->dup_error : c->error;
 		if (error == NULL) {
 			continue;
@@ -195,6 +204,7 @@ resolve(struct run *r)
 		}
 		add_line(r, strbuf_detach(&sb, NULL));
 	}
+	free(keys);
 }
 
 static char **

@@ -377,7 +377,7 @@ test_pack_errors(void)
 	load_fails("<?xml version=\"1.0\"?>\n<pack name=\"p\">\n<chain attribute=\"mail\">\n"
 		   "</pack>\n",
 		   ":4: ", "not well-formed");
-	load_fails("", ": ", "empty file");
+	load_fails("", ": the rule pack is empty", "empty file");
 	load_fails("<?xml version=\"1.0\"?>\n<pack name=\"p\">\n<skip reason=\"r\">"
 		   "<number attribute=\"groupType\" lt=\"x\"/></skip>\n</pack>\n",
 		   ":3: <number>: bad number list 'x'", "bad number in a skip");
@@ -515,6 +515,14 @@ test_chain_and_duplicates(void)
 	   "invalid UTF-8 proxy: Character, bad bytes dropped");
 	r = find(&c, "givenName");
 	ok(r && strcmp(r->update, "John") == 0, "embedded NUL dropped");
+	scan_entry_free(e);
+
+	/* An empty value (LDIF only) is no duplicate candidate. */
+	e = user("Empty Mail");
+	add(e, "displayName", "x");
+	scan_entry_add(e, "mail", "", 0);
+	check(rs, e, &c);
+	ok(find(&c, "mail") == NULL, "empty mail: no candidate");
 	scan_entry_free(e);
 
 	/* The sink's status stops the check. */

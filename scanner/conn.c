@@ -411,14 +411,31 @@ first_value(LDAP *ld, LDAPMessage *msg, const char *attr, size_t *count)
 	return s;
 }
 
-char *
-scan_conn_default_base(LDAP *ld, const char *uri, int timeout, enum status *st)
+/* True if the entry's attr has a value equal to want. */
+static bool
+has_value(LDAP *ld, LDAPMessage *msg, const char *attr, const char *want)
 {
-	char *attrs[] = {"defaultNamingContext", "namingContexts", NULL};
+	struct berval **vals = ldap_get_values_len(ld, msg, attr);
+	bool found = false;
+	for (size_t i = 0; vals != NULL && vals[i] != NULL && !found; i++) {
+		found = vals[i]->bv_len == strlen(want) &&
+			memcmp(vals[i]->bv_val, want, vals[i]->bv_len) == 0;
+	}
+	ldap_value_free_len(vals);
+	return found;
+}
+
+bool
+scan_conn_rootdse(LDAP *ld, const char *uri, int timeout, bool need_base,
+		  struct scan_rootdse *out, enum status *st)
+{
+	char *attrs[] = {"defaultNamingContext", "namingContexts",
+			 "supportedCapabilities", NULL};
 	struct timeval tv = {.tv_sec = timeout > 0 ? timeout
 						   : SCAN_DEFAULT_TIMEOUT};
 	LDAPMessage *res = NULL;
-	char *base = NULL;
+	bool ok = false;
+	memset(out, 0, sizeof(*out));
 	int rc = ldap_search_ext_s(ld, "", LDAP_SCOPE_BASE, "(objectClass=*)",
 				   attrs, 0, NULL, NULL, &tv, 0, &res);
 	if (rc != LDAP_SUCCESS) {
@@ -427,38 +444,59 @@ scan_conn_default_base(LDAP *ld, const char *uri, int timeout, enum status *st)
 			LOG_ERR("cannot read the RootDSE of %s: %s; check that "
 				"the server is up",
 				uri, msg);
-		} else {
+			*st = STATUS_ERR_DIRECTORY;
+		} else if (need_base) {
 			LOG_ERR("cannot read the RootDSE of %s: %s; give the "
 				"base DN with --base",
 				uri, msg);
+			*st = STATUS_ERR_DIRECTORY;
+		} else {
+			/* Only the server type is missing: scan anyway. */
+			LOG_DBG("cannot read the RootDSE of %s: %s", uri, msg);
+			ok = true;
 		}
 		free(msg);
-		*st = STATUS_ERR_DIRECTORY;
 		goto out;
 	}
 	LDAPMessage *e = ldap_first_entry(ld, res);
 	size_t n = 0;
 	if (e != NULL) {
-		base = first_value(ld, e, "defaultNamingContext", &n);
-		if (base == NULL) {
-			base = first_value(ld, e, "namingContexts", &n);
+		out->default_base =
+			first_value(ld, e, "defaultNamingContext", &n);
+		if (out->default_base == NULL) {
+			out->default_base =
+				first_value(ld, e, "namingContexts", &n);
 			if (n > 1) {
-				free(base);
-				base = NULL;
+				free(out->default_base);
+				out->default_base = NULL;
 			}
 		}
+		out->active_directory =
+			has_value(ld, e, "supportedCapabilities",
+				  SCAN_OID_ACTIVE_DIRECTORY);
 	}
-	if (base == NULL) {
+	if (need_base && out->default_base == NULL) {
 		LOG_ERR("the RootDSE of %s names no single default naming "
 			"context; give the base DN with --base",
 			uri);
 		*st = STATUS_ERR_DIRECTORY;
 		goto out;
 	}
-	LOG_INFO("base DN from the RootDSE: %s", base);
+	if (out->default_base != NULL) {
+		LOG_DBG("default naming context of %s: %s", uri,
+			out->default_base);
+	}
+	if (out->active_directory) {
+		LOG_INFO("%s is Active Directory (or Samba)", uri);
+	}
+	ok = true;
 out:
 	ldap_msgfree(res);
-	return base;
+	if (!ok) {
+		free(out->default_base);
+		out->default_base = NULL;
+	}
+	return ok;
 }
 
 enum status

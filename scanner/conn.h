@@ -5,6 +5,8 @@
  */
 #pragma once
 
+#include <stdbool.h>
+
 #include <ldap.h>
 
 #include "common/status.h"
@@ -21,13 +23,28 @@
 LDAP *
 scan_conn_open(const struct scan_ldap_opts *opts, enum status *st);
 
+/* supportedCapabilities value of AD (and Samba): LDAP_CAP_ACTIVE_DIRECTORY. */
+#define SCAN_OID_ACTIVE_DIRECTORY "1.2.840.113556.1.4.800"
+
+struct scan_rootdse {
+	/*
+	 * The RootDSE's defaultNamingContext (AD), or its only
+	 * namingContexts value (other servers); NULL if neither.  The
+	 * caller frees it.
+	 */
+	char *default_base;
+	/* The server says it is Active Directory (Samba says so too). */
+	bool active_directory;
+};
+
 /*
- * The base DN to scan: the RootDSE's defaultNamingContext (AD), or its
- * only namingContexts value (other servers).  Returns a string the
- * caller frees, or NULL with *st set after logging.
+ * Reads the RootDSE into *out.  When need_base is false (the user gave
+ * --base), a RootDSE the account may not read is no error.  Returns
+ * false with *st set after logging.
  */
-char *
-scan_conn_default_base(LDAP *ld, const char *uri, int timeout, enum status *st);
+bool
+scan_conn_rootdse(LDAP *ld, const char *uri, int timeout, bool need_base,
+		  struct scan_rootdse *out, enum status *st);
 
 /*
  * Checks that base exists on the server (a base-scope search), so that

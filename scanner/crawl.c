@@ -27,6 +27,7 @@ struct scan_crawl {
 	int timeout;
 	volatile sig_atomic_t *cancel;
 	const struct scan_attrs *attrs;
+	char **search_attrs;   /* what the search asks for */
 	int msgid;             /* the page being read; -1 between pages */
 	struct berval *cookie; /* NULL before the first page */
 	bool done;
@@ -346,7 +347,7 @@ start_page(struct scan_crawl *c)
 	}
 	LDAPControl *ctrls[] = {page, NULL};
 	rc = ldap_search_ext(c->ld, c->base, LDAP_SCOPE_SUBTREE, c->filter,
-			     scan_attrs_list(c->attrs), 0, ctrls, NULL, NULL, 0,
+			     c->search_attrs, 0, ctrls, NULL, NULL, 0,
 			     &c->msgid);
 	ldap_control_free(page);
 	if (rc != LDAP_SUCCESS) {
@@ -433,6 +434,32 @@ out:
 	return st;
 }
 
+/* Attributes worth asking AD for in windows: the ones that grow big. */
+static const char *const ranged_attrs[] = {"member", NULL};
+
+static char **
+search_list(const struct scan_attrs *attrs, bool active_directory)
+{
+	char **names = scan_attrs_list(attrs);
+	size_t n = 0;
+	while (names[n] != NULL) {
+		n++;
+	}
+	char **list = xcalloc(n + 1, sizeof(*list));
+	for (size_t i = 0; i < n; i++) {
+		bool ranged = false;
+		for (size_t r = 0; active_directory && ranged_attrs[r] != NULL;
+		     r++) {
+			ranged = ranged ||
+				 strcasecmp(names[i], ranged_attrs[r]) == 0;
+		}
+		list[i] = ranged ? xasprintf("%s;range=0-%d", names[i],
+					     SCAN_RANGE_WINDOW - 1)
+				 : xstrdup(names[i]);
+	}
+	return list;
+}
+
 struct scan_crawl *
 scan_crawl_new(LDAP *ld, const struct scan_crawl_opts *o,
 	       const struct scan_attrs *attrs, enum status *st)
@@ -446,6 +473,7 @@ scan_crawl_new(LDAP *ld, const struct scan_crawl_opts *o,
 	c->timeout = o->timeout;
 	c->cancel = o->cancel;
 	c->attrs = attrs;
+	c->search_attrs = search_list(attrs, o->active_directory);
 	c->msgid = -1;
 	*st = start_page(c);
 	if (*st != STATUS_OK) {
@@ -574,6 +602,11 @@ scan_crawl_free(struct scan_crawl *c)
 		free(c->refs[i]);
 	}
 	free(c->refs);
+	for (size_t i = 0;
+	     c->search_attrs != NULL && c->search_attrs[i] != NULL; i++) {
+		free(c->search_attrs[i]);
+	}
+	free(c->search_attrs);
 	ber_bvfree(c->cookie);
 	free(c->filter);
 	free(c->base);

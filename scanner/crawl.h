@@ -28,6 +28,14 @@ struct scan_crawl_opts {
 	int page_size;                 /* > 0 */
 	int timeout;                   /* seconds a reply may take; > 0 */
 	volatile sig_atomic_t *cancel; /* may be NULL */
+	/*
+	 * The server is AD (or Samba): member is asked for in explicit
+	 * windows from the first page on ("member;range=0-1499"), so big
+	 * groups are read the same way on AD and on Samba, which would
+	 * otherwise send every value at once.  Other servers (slapd) know
+	 * no ranges and get the plain name.
+	 */
+	bool active_directory;
 };
 
 struct scan_crawl;

@@ -73,21 +73,22 @@ scan_source_ldap_new(const struct scan_ldap_opts *opts, enum status *st)
 	if (ld == NULL) {
 		goto fail;
 	}
+	struct scan_rootdse dse;
+	if (!scan_conn_rootdse(ld, opts->uri, timeout, opts->base == NULL, &dse,
+			       st)) {
+		goto fail;
+	}
+	free(src->base);
 	if (opts->base != NULL) {
-		free(src->base);
 		src->base = xstrdup(opts->base);
 	} else {
-		char *base = scan_conn_default_base(ld, opts->uri, timeout, st);
-		if (base == NULL) {
-			goto fail;
-		}
 		/* Shown in the scan's record: AD's spelling, whatever the
 		 * server's. */
-		char *pretty = scan_dn_normalize(base);
-		free(src->base);
-		src->base = pretty != NULL ? pretty : xstrdup(base);
-		free(base);
+		char *pretty = scan_dn_normalize(dse.default_base);
+		src->base = pretty != NULL ? pretty : xstrdup(dse.default_base);
+		LOG_INFO("base DN from the RootDSE: %s", src->base);
 	}
+	free(dse.default_base);
 	*st = scan_conn_check_base(ld, opts->uri, src->base, timeout);
 	if (*st != STATUS_OK) {
 		goto fail;
@@ -102,6 +103,7 @@ scan_source_ldap_new(const struct scan_ldap_opts *opts, enum status *st)
 		.page_size = page_size,
 		.timeout = timeout,
 		.cancel = opts->cancel,
+		.active_directory = dse.active_directory,
 	};
 	/* The crawl owns ld from here on, also when it fails. */
 	src->crawl = scan_crawl_new(ld, &co, src->attrs, st);

@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Checks report-demo's JSON and HTML reports with Python's own parsers:
+the JSON parses and carries every hostile value exactly (invalid UTF-8
+as U+FFFD), the HTML's CSP hashes match its <style> and <script>, the
+embedded findings block parses as JSON, and no directory value appears
+as markup.  TAP output.
+
+usage: check-reports.py REPORT-DEMO
+"""
+import base64
+import hashlib
+import html.parser
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+n = 0
+failed = 0
+
+
+def ok(cond, what, detail=None):
+    global n, failed
+    n += 1
+    print(("ok %d - %s" if cond else "not ok %d - %s") % (n, what))
+    if not cond:
+        failed += 1
+        if detail is not None:
+            print("#   %r" % (detail,))
+
+
+# The values demo.c writes (bytes), and what the reports must show.
+HOSTILE = [
+    b"<img src=x onerror=alert(1)>",
+    b"</script><script>alert(2)</script>",
+    b"<!-- comment --> -->",
+    "Müller, Jürgen \"JJ\" 😀".encode(),
+    b"=HYPERLINK(\"http://x.invalid\")",
+    b"+49 30 1234",
+    b"-Old-",
+    b"@home",
+    b"\tTabbed",
+    b"'quoted",
+    b"line1\r\nline2",
+    b"bad \xff byte",
+    "\u2028separator".encode(),
+]
+
+
+class Collect(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags = []
+        self.stack = []
+        self.styles = []
+        self.scripts = []
+        self.meta = {}
+        self.attrs = set()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.stack.append((tag, dict(attrs)))
+        self.attrs.update(k for k, _ in attrs)
+        if tag == "meta":
+            a = dict(attrs)
+            if a.get("http-equiv"):
+                self.meta[a["http-equiv"].lower()] = a.get("content")
+
+    def handle_endtag(self, tag):
+        if self.stack and self.stack[-1][0] == tag:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if self.stack and self.stack[-1][0] == "style":
+            self.styles.append(data)
+        elif self.stack and self.stack[-1][0] == "script":
+            self.scripts.append((self.stack[-1][1], data))
+
+
+def main():
+    demo = sys.argv[1]
+    with tempfile.TemporaryDirectory() as d:
+        subprocess.run([demo, d], check=True)
+        raw = open(os.path.join(d, "report.json"), "rb").read()
+        page = open(os.path.join(d, "report.html"), "rb").read()
+        changes = open(os.path.join(d, "changes.ldif"), "rb").read()
+        undo = open(os.path.join(d, "changes-undo.ldif"), "rb").read()
+
+    # ---- JSON -----------------------------------------------------------
+    ok(raw.decode("utf-8", "strict") is not None, "JSON report is valid UTF-8")
+    doc = json.loads(raw)
+    ok(doc["format"] == "syncready-report" and doc["format_version"] == 1, "format and version")
+    scan = doc["scan"]
+    ok(scan["id"] == 2 and scan["state"] == "complete", "scan id and state")
+    ok(scan["label"] == "Contoso <script>alert(3)</script> pre-migration", "label exact")
+    ok(scan["compared_with"] == 1, "compared_with")
+    ok({s["reason"] for s in doc["skipped"]} == {"system object (isCriticalSystemObject)", "<b>reason</b> & more"},
+       "skipped reasons")
+    fields = ["distinguished_name", "common_name", "object_class", "attribute", "error", "value", "update",
+              "proposed_action", "action", "rule", "severity", "object_guid", "status"]
+    ok(all(list(f.keys()) == fields for f in doc["findings"]), "every finding has the documented fields in order")
+    values = [f["value"] for f in doc["findings"] if f["rule"] == "displayname.character"]
+    want = [v.decode("utf-8", "replace") for v in HOSTILE]
+    for v in want:
+        ok(v in values, "JSON value exact: %r" % v)
+    ok(len(doc["findings"]) == len(HOSTILE) + 6, "finding count", len(doc["findings"]))
+    ok({f["status"] for f in doc["findings"]} == {"new", "open"}, "status filled when compared")
+    ok(scan["errors"] + scan["warnings"] + scan["infos"] == len(doc["findings"]), "severity counts add up")
+
+    # ---- HTML -----------------------------------------------------------
+    text = page.decode("utf-8", "strict")
+    ok(True, "HTML report is valid UTF-8")
+    p = Collect()
+    p.feed(text)
+    p.close()
+    csp = p.meta.get("content-security-policy", "")
+    ok(csp.startswith("default-src 'none';"), "CSP default-src 'none'", csp)
+    ok("'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp, "no unsafe-inline or unsafe-eval")
+    style = "".join(p.styles)
+    h = "sha256-" + base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    ok("style-src '%s'" % h in csp, "style hash matches the <style> block", (h, csp))
+    code = [s for a, s in p.scripts if "type" not in a]
+    ok(len(code) == 1, "one executable script")
+    h = "sha256-" + base64.b64encode(hashlib.sha256(code[0].encode()).digest()).decode()
+    ok("script-src '%s'" % h in csp, "script hash matches the <script> block", (h, csp))
+    data = [s for a, s in p.scripts if a.get("type") == "application/json"]
+    ok(len(data) == 1, "one JSON data block")
+    block = json.loads(data[0])
+    rows = block["rows"]
+    ok(len(rows) == len(doc["findings"]), "data block has every finding")
+    col = block["columns"].index("VALUE")
+    ok(all(v in [r[col] for r in rows] for v in want), "data block values exact")
+    ok(set(p.tags) <= {"html", "head", "meta", "title", "style", "body", "header", "h1", "p", "section", "h2", "dl",
+                       "dt", "dd", "div", "span", "figure", "figcaption", "h3", "svg", "title", "g", "text", "rect",
+                       "table", "thead", "tbody", "tr", "th", "td", "code", "ul", "li", "strong", "noscript",
+                       "label", "select", "option", "input", "button", "script"},
+       "only the report's own elements", sorted(set(p.tags)))
+    ok(p.tags.count("script") == 2, "two script elements")
+    ok(text.count("</script") == 2, "</script appears only as the two end tags")
+    ok("<!--" not in text, "no <!-- anywhere")
+    ok("<img" not in text, "no <img anywhere")
+    ok(not any(k.startswith("on") for k in p.attrs), "no event handler attribute", sorted(p.attrs))
+    ok("Contoso &lt;script&gt;alert(3)&lt;/script&gt; pre-migration" in text, "label escaped in the summary")
+
+    # ---- LDIF -----------------------------------------------------------
+    ok(b"\ncn:" not in changes, "no cn: line in the change file")
+    ok(changes.count(b"changetype: modify") == undo.count(b"changetype: modify"), "one undo record per change")
+    for line in changes.splitlines() + undo.splitlines():
+        if line.startswith(b" ") or line.startswith(b"#") or not line or line == b"-":
+            continue
+        name, _, value = line.partition(b":")
+        if value.startswith(b":"):
+            continue
+        v = value[1:]
+        if v and (v[0:1] in (b" ", b":", b"<") or any(c > 0x7e or c < 0x20 for c in v)):
+            ok(False, "value needing base64 written plain: %r" % line)
+            break
+    else:
+        ok(True, "every value needing base64 is base64")
+
+    print("1..%d" % n)
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1160,7 +1160,8 @@ store_each_finding_compared(struct store *s, int64_t scan_id,
 		" CASE WHEN ?2 = 0 THEN NULL WHEN EXISTS (SELECT 1 FROM"
 		" findings AS p WHERE p.scan_id = ?2 AND p.object_key ="
 		" f.object_key AND p.attribute = f.attribute AND p.value ="
-		" f.value AND p.rule IS f.rule) THEN 'open' ELSE 'new' END"
+		" f.value AND p.rule IS f.rule) THEN 'open' ELSE 'new' END,"
+		" f.dup_key"
 		" FROM findings AS f LEFT JOIN decisions AS d ON d.scan_id ="
 		" f.scan_id AND d.object_key = f.object_key AND d.attribute ="
 		" f.attribute AND d.value = f.value WHERE f.scan_id = ?1"
@@ -1193,6 +1194,7 @@ store_each_finding_compared(struct store *s, int64_t scan_id,
 				(const char *)sqlite3_column_text(stmt, 9),
 			.action = (const char *)sqlite3_column_text(stmt, 11),
 			.status = (const char *)sqlite3_column_text(stmt, 12),
+			.dup_key = (const char *)sqlite3_column_text(stmt, 13),
 		};
 		const char *sev = (const char *)sqlite3_column_text(stmt, 10);
 		if (sev == NULL || !finding_severity_parse(sev, &f.severity)) {

@@ -208,9 +208,12 @@ store_counts_free(struct store_count *counts, size_t n);
 
 /*
  * Calls fn for every finding of the scan, ordered by DN (case-insensitive),
- * then attribute, then value, so reports are stable.  The struct's dup_*
- * fields are NULL: what is passed is the resolved finding; action (and an
- * edited update) come from store_set_decision(), status is NULL.  The
+ * then attribute, then value, so reports are stable.  What is passed is
+ * the resolved finding: dup_key is the duplicated value's key when the
+ * finding is a duplicate (every holder of the value has the same one, so
+ * reports can group them exactly), else NULL; the other dup_* fields are
+ * NULL.  action (and an edited update) come from store_set_decision(),
+ * status is NULL.  The
  * strings are valid only during the call of fn.  fn returning anything but
  * STATUS_OK stops the walk and is returned.
  */

@@ -126,8 +126,12 @@ collect(void *ctx, const struct finding *f)
 		    finding_severity_str(f->severity),
 		    f->action != NULL ? f->action : "-",
 		    f->status != NULL ? f->status : "-");
-	if (f->dup_key != NULL || f->dup_error != NULL) {
+	if (f->dup_rule != NULL || f->dup_error != NULL ||
+	    f->dup_update != NULL || f->dup_action != NULL) {
 		strbuf_addstr(sb, "dup fields set!\n");
+	}
+	if (f->dup_key != NULL) {
+		strbuf_addf(sb, "  group %s\n", f->dup_key);
 	}
 	return STATUS_OK;
 }
@@ -407,14 +411,20 @@ test_duplicates(void)
 	char *got = findings_of(s, id, 0);
 	is_str(got,
 	       "CN=a,DC=x|mail|s@x|x.duplicate|Duplicate|error|-|-\n"
+	       "  group mail:s@x\n"
 	       "CN=b,DC=x|mail|S@x|x.duplicate|Duplicate|error|-|-\n"
+	       "  group mail:s@x\n"
 	       "CN=d,DC=x|mail|d x@x|x.format|Character|warning|-|-\n"
 	       "CN=e,DC=x|proxyaddresses|SMTP:e@x|x.duplicate|Duplicate|error|"
 	       "-|-\n"
+	       "  group proxy:e@x\n"
 	       "CN=e,DC=x|proxyaddresses|smtp:e@x|x.duplicate|Duplicate|error|"
 	       "-|-\n"
+	       "  group proxy:e@x\n"
 	       "CN=f,DC=x|upn|f x|x.duplicate|Duplicate|error|-|-\n"
-	       "CN=g,DC=x|upn|f x|x.duplicate|Duplicate|error|-|-\n",
+	       "  group upn:f x\n"
+	       "CN=g,DC=x|upn|f x|x.duplicate|Duplicate|error|-|-\n"
+	       "  group upn:f x\n",
 	       "duplicates resolved: across objects, within one, lone ones");
 	free(got);
 	struct store_scan scan;

@@ -1,17 +1,27 @@
 #define LOG_MODULE "report"
 
+#include "report/csv.h"
+
 #include <errno.h>
 #include <stdio.h>
 
 #include "common/log.h"
 #include "common/strbuf.h"
-#include "report/csv.h"
 #include "report/escape.h"
 
 const char *const report_csv_columns[REPORT_CSV_NCOLUMNS] = {
-	"DISTINGUISHEDNAME", "COMMONNAME", "OBJECTCLASS", "ATTRIBUTE",
-	"ERROR",	     "VALUE",	   "UPDATE",	  "PROPOSEDACTION",
-	"ACTION",	     "RULE",	   "SEVERITY",	  "OBJECTGUID",
+	"DISTINGUISHEDNAME",
+	"COMMONNAME",
+	"OBJECTCLASS",
+	"ATTRIBUTE",
+	"ERROR",
+	"VALUE",
+	"UPDATE",
+	"PROPOSEDACTION",
+	"ACTION",
+	"RULE",
+	"SEVERITY",
+	"OBJECTGUID",
 	"STATUS",
 };
 

@@ -1,7 +1,7 @@
+#include "report/escape.h"
+
 #include <stdbool.h>
 #include <string.h>
-
-#include "report/escape.h"
 
 /* U+FFFD REPLACEMENT CHARACTER in UTF-8. */
 #define REPLACEMENT "\xef\xbf\xbd"

@@ -1,5 +1,7 @@
 #define LOG_MODULE "report"
 
+#include "report/report.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -12,7 +14,6 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "report/csv.h"
-#include "report/report.h"
 
 /*
  * One writer per format (rpki-client's outputs[]).  A writer reads the scan
@@ -110,8 +111,7 @@ file_mode(void)
 
 static enum status
 write_file(const struct output *o, struct store *s,
-	   const struct store_scan *scan, int64_t previous_id,
-	   const char *path)
+	   const struct store_scan *scan, int64_t previous_id, const char *path)
 {
 	enum status st = STATUS_ERR_IO;
 	FILE *fp = NULL;
@@ -197,9 +197,11 @@ report_write(struct store *s, const struct report_opts *opts)
 	}
 	if (opts->path == NULL) {
 		st = o->write(s, &scan, opts->compare_scan_id, stdout);
-		if (st == STATUS_OK && (fflush(stdout) != 0 || ferror(stdout))) {
-			LOG_ERRNO("cannot write the %s report to standard output",
-				  o->name);
+		if (st == STATUS_OK &&
+		    (fflush(stdout) != 0 || ferror(stdout))) {
+			LOG_ERRNO(
+				"cannot write the %s report to standard output",
+				o->name);
 			st = STATUS_ERR_IO;
 		}
 	} else {

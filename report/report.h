@@ -15,9 +15,9 @@
 #include "store/store.h"
 
 struct report_opts {
-	const char *format; /* "csv", "html", "json", "ldif" */
-	const char *path;   /* NULL: stdout */
-	int64_t scan_id;    /* 0: the latest complete scan */
+	const char *format;      /* "csv", "html", "json", "ldif" */
+	const char *path;        /* NULL: stdout */
+	int64_t scan_id;         /* 0: the latest complete scan */
 	int64_t compare_scan_id; /* 0: no comparison (STATUS stays empty) */
 };
 

@@ -10,9 +10,9 @@
  * scan only objects and findings carry an index; duplicate candidates go
  * to an unindexed table and are resolved once, with one sort, at the end.
  */
-#include <stddef.h>
-
 #include "store/schema.h"
+
+#include <stddef.h>
 
 static const char *const migrations[] = {
 	/* 1: the first release. */

@@ -1,5 +1,7 @@
 #define LOG_MODULE "store"
 
+#include "store/store.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -15,7 +17,6 @@
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "store/schema.h"
-#include "store/store.h"
 
 /* "SyRd": marks a database as ours (PRAGMA application_id). */
 #define STORE_APPLICATION_ID 0x53795264
@@ -247,7 +248,8 @@ migrate(struct store *s)
 	if (version == 0) {
 		/* Never put our tables into somebody else's database. */
 		int tables = 0;
-		st = pragma_int(s, "SELECT count(*) FROM sqlite_master", &tables);
+		st = pragma_int(s, "SELECT count(*) FROM sqlite_master",
+				&tables);
 		if (st != STATUS_OK) {
 			return st;
 		}
@@ -399,8 +401,7 @@ open_db(const char *path, bool create, bool immutable, enum status *st)
 		flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
 			SQLITE_OPEN_NOMUTEX;
 	}
-	int rc = sqlite3_open_v2(uri != NULL ? uri : path, &s->db, flags,
-				 NULL);
+	int rc = sqlite3_open_v2(uri != NULL ? uri : path, &s->db, flags, NULL);
 	free(uri);
 	if (rc != SQLITE_OK) {
 		if (s->db == NULL) {
@@ -486,7 +487,8 @@ store_free(struct store *s)
 		return;
 	}
 	if (s->db != NULL) {
-		/* Rows written so far are kept, as store_scan_fail() keeps them. */
+		/* Rows written so far are kept, as store_scan_fail() keeps
+		 * them. */
 		if (in_transaction(s)) {
 			batch_flush(s);
 			rollback(s);
@@ -722,11 +724,12 @@ settle_candidates(struct store *s, int64_t scan_id, bool resolve)
 			      " temp.dup_keys",
 			      "prepare duplicate resolution");
 	if (st == STATUS_OK && resolve) {
-		st = run_for_scan(s, scan_id,
-				  "INSERT INTO temp.dup_keys SELECT dup_key FROM"
-				  " candidates WHERE scan_id = ?1 GROUP BY"
-				  " dup_key HAVING count(*) > 1",
-				  "find duplicated values");
+		st = run_for_scan(
+			s, scan_id,
+			"INSERT INTO temp.dup_keys SELECT dup_key FROM"
+			" candidates WHERE scan_id = ?1 GROUP BY"
+			" dup_key HAVING count(*) > 1",
+			"find duplicated values");
 	}
 	if (st == STATUS_OK) {
 		st = run_for_scan(
@@ -809,17 +812,17 @@ end_scan(struct store *s, int64_t scan_id, const char *state,
 	/* Check first: settling a scan that is not running changes nothing
 	 * but costs a pass over the candidates. */
 	const char *what = "read the state of the scan";
-	sqlite3_stmt *stmt = prepare(s, "SELECT state FROM scans WHERE id = ?1",
-				     what);
+	sqlite3_stmt *stmt =
+		prepare(s, "SELECT state FROM scans WHERE id = ?1", what);
 	if (stmt == NULL) {
 		st = STATUS_ERR_STORE;
 	} else {
 		sqlite3_bind_int64(stmt, 1, scan_id);
 		int rc = sqlite3_step(stmt);
-		const char *cur = rc == SQLITE_ROW
-					  ? (const char *)sqlite3_column_text(
-						    stmt, 0)
-					  : NULL;
+		const char *cur =
+			rc == SQLITE_ROW
+				? (const char *)sqlite3_column_text(stmt, 0)
+				: NULL;
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 			st = db_fail(s, what);
 		} else if (cur == NULL || strcmp(cur, "running") != 0) {
@@ -861,7 +864,8 @@ store_scan_complete(struct store *s, int64_t scan_id)
 enum status
 store_scan_fail(struct store *s, int64_t scan_id, const char *reason)
 {
-	/* Keep what was written; if even that fails, keep what was committed. */
+	/* Keep what was written; if even that fails, keep what was committed.
+	 */
 	if (batch_flush(s) != STATUS_OK) {
 		rollback(s);
 	}
@@ -901,8 +905,8 @@ store_scan_release(struct store_scan *scan)
 }
 
 #define SCAN_COLUMNS                                                           \
-	"id, state, reason, started, finished, source_kind, source, base,"    \
-	" filter, rule_pack, rule_pack_hash, label, tool_version,"            \
+	"id, state, reason, started, finished, source_kind, source, base,"     \
+	" filter, rule_pack, rule_pack_hash, label, tool_version,"             \
 	" objects_read, objects_skipped, findings, errors, warnings, infos"
 
 static void
@@ -1055,8 +1059,9 @@ store_get_previous(struct store *s, int64_t scan_id, struct store_scan *out)
 	}
 	sqlite3_bind_int64(stmt, 1, scan_id);
 	char label[80];
-	snprintf(label, sizeof(label), "complete scan before scan %" PRId64
-		 " of the same source", scan_id);
+	snprintf(label, sizeof(label),
+		 "complete scan before scan %" PRId64 " of the same source",
+		 scan_id);
 	enum status st = get_one_scan(s, stmt, label, out);
 	sqlite3_finalize(stmt);
 	return st;
@@ -1069,10 +1074,11 @@ store_skipped_counts(struct store *s, int64_t scan_id,
 	*counts = NULL;
 	*n = 0;
 	const char *what = "read the skipped counts";
-	sqlite3_stmt *stmt = prepare(s,
-				     "SELECT reason, count FROM skipped WHERE"
-				     " scan_id = ?1 ORDER BY count DESC, reason",
-				     what);
+	sqlite3_stmt *stmt =
+		prepare(s,
+			"SELECT reason, count FROM skipped WHERE"
+			" scan_id = ?1 ORDER BY count DESC, reason",
+			what);
 	if (stmt == NULL) {
 		return STATUS_ERR_STORE;
 	}
@@ -1145,11 +1151,9 @@ store_each_finding(struct store *s, int64_t scan_id,
 }
 
 enum status
-store_each_finding_compared(struct store *s, int64_t scan_id,
-			    int64_t previous_id,
-			    enum status (*fn)(void *ctx,
-					      const struct finding *f),
-			    void *ctx)
+store_each_finding_compared(
+	struct store *s, int64_t scan_id, int64_t previous_id,
+	enum status (*fn)(void *ctx, const struct finding *f), void *ctx)
 {
 	const char *what = "read the findings";
 	sqlite3_stmt *stmt = prepare(
@@ -1183,8 +1187,10 @@ store_each_finding_compared(struct store *s, int64_t scan_id,
 		struct finding f = {
 			.dn = (const char *)sqlite3_column_text(stmt, 0),
 			.cn = (const char *)sqlite3_column_text(stmt, 1),
-			.objectclass = (const char *)sqlite3_column_text(stmt, 2),
-			.objectguid = (const char *)sqlite3_column_text(stmt, 3),
+			.objectclass =
+				(const char *)sqlite3_column_text(stmt, 2),
+			.objectguid =
+				(const char *)sqlite3_column_text(stmt, 3),
 			.attribute = (const char *)sqlite3_column_text(stmt, 4),
 			.value = (const char *)sqlite3_column_text(stmt, 5),
 			.rule = (const char *)sqlite3_column_text(stmt, 6),

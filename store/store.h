@@ -64,7 +64,7 @@ store_path(const struct store *s);
 /* What the scan row records about its source (all strings copied). */
 struct store_scan_meta {
 	const char *source_kind; /* "ldap" or "ldif" */
-	const char *source;	 /* URI or file path: never a password */
+	const char *source;      /* URI or file path: never a password */
 	const char *base;
 	const char *filter;
 	const char *rule_pack;
@@ -229,11 +229,9 @@ store_each_finding(struct store *s, int64_t scan_id,
  * With previous_id 0, status is NULL.
  */
 enum status
-store_each_finding_compared(struct store *s, int64_t scan_id,
-			    int64_t previous_id,
-			    enum status (*fn)(void *ctx,
-					      const struct finding *f),
-			    void *ctx);
+store_each_finding_compared(
+	struct store *s, int64_t scan_id, int64_t previous_id,
+	enum status (*fn)(void *ctx, const struct finding *f), void *ctx);
 
 /* A consultant's decision about one finding (from an imported CSV). */
 struct store_decision {

@@ -34,11 +34,11 @@ escaped(const char *cell)
 	return strbuf_detach(&sb, NULL);
 }
 
-#define is_escaped(in, want, what)                                           \
-	do {                                                                 \
-		char *got_ = escaped(in);                                    \
-		is_str(got_, want, what);                                    \
-		free(got_);                                                  \
+#define is_escaped(in, want, what)                                             \
+	do {                                                                   \
+		char *got_ = escaped(in);                                      \
+		is_str(got_, want, what);                                      \
+		free(got_);                                                    \
 	} while (0)
 
 static void
@@ -82,10 +82,14 @@ test_escape(void)
 	   "csv_needs_guard");
 
 	/* Invalid UTF-8 becomes U+FFFD, one per bad byte. */
-	is_escaped("a\xff" "b", "a\xef\xbf\xbd" "b", "an invalid byte");
+	is_escaped("a\xff"
+		   "b",
+		   "a\xef\xbf\xbd"
+		   "b",
+		   "an invalid byte");
 	is_escaped("\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd", "an overlong form");
-	is_escaped("\xed\xa0\x80",
-		   "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", "a surrogate");
+	is_escaped("\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd",
+		   "a surrogate");
 	is_escaped("x\xc3", "x\xef\xbf\xbd", "a truncated sequence");
 	is_escaped("\xf4\x90\x80\x80",
 		   "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd",
@@ -96,8 +100,8 @@ test_escape(void)
 
 	/* The guard is undone exactly. */
 	static const char *const cells[] = {
-		"=1+1", "+1", "-1", "@x", "\tx", "\rx", "'x", "''x", "'", "x",
-		"", "'abc", "a'b",
+		"=1+1", "+1", "-1", "@x", "\tx",  "\rx", "'x",
+		"''x",  "'",  "x",  "",   "'abc", "a'b",
 	};
 	bool all = true;
 	for (size_t i = 0; i < sizeof(cells) / sizeof(cells[0]); i++) {
@@ -169,8 +173,8 @@ make_db(int fillers, int64_t *scan_id)
 	char value[64];
 	for (int i = 0; i < fillers; i++) {
 		snprintf(value, sizeof(value), "filler value number %08d", i);
-		struct finding f = mk("gz", "CN=z,DC=contoso,DC=com", "mail",
-				      value, "x");
+		struct finding f =
+			mk("gz", "CN=z,DC=contoso,DC=com", "mail", value, "x");
 		store_add_finding(s, *scan_id, &f);
 	}
 	store_scan_complete(s, *scan_id);
@@ -241,15 +245,15 @@ test_csv(void)
 	char *csv = slurp(path, &len);
 	ok(csv != NULL && strncmp(csv, header, strlen(header)) == 0,
 	   "BOM and the SPEC §3 header, CRLF");
-	ok(csv != NULL && strstr(csv,
-				 "\r\n\"CN=Doe\\, John,OU=Sales,DC=contoso,"
-				 "DC=com\",cn,user,mail,Character,\"john,"
-				 "doe@contoso.com\",john.doe@contoso.com,"
-				 "Edit,,x.rule,error,g1,\r\n") != NULL,
+	ok(csv != NULL &&
+		   strstr(csv, "\r\n\"CN=Doe\\, John,OU=Sales,DC=contoso,"
+			       "DC=com\",cn,user,mail,Character,\"john,"
+			       "doe@contoso.com\",john.doe@contoso.com,"
+			       "Edit,,x.rule,error,g1,\r\n") != NULL,
 	   "a row with every column in order");
-	ok(csv != NULL && strstr(csv,
-				 ",\"say \"\"hi\"\"\r\nnext line\",M\xc3\xbc"
-				 "ller \xf0\x9f\x98\x80,") != NULL,
+	ok(csv != NULL &&
+		   strstr(csv, ",\"say \"\"hi\"\"\r\nnext line\",M\xc3\xbc"
+			       "ller \xf0\x9f\x98\x80,") != NULL,
 	   "quotes, CRLF inside a value, umlaut and emoji");
 	ok(csv != NULL && strstr(csv, ",'=1+1,'+1,") != NULL &&
 		   strstr(csv, ",''quoted,'@x,") != NULL &&
@@ -337,8 +341,8 @@ test_csv(void)
 		   report_format_name(report_format_count()) == NULL,
 	   "the format table is listed");
 
-	struct report_opts none = {.format = "csv", .path = path,
-				   .scan_id = 99};
+	struct report_opts none = {
+		.format = "csv", .path = path, .scan_id = 99};
 	is_int(report_write(s, &none), STATUS_ERR_USAGE,
 	       "an unknown scan is a usage error");
 

@@ -74,8 +74,8 @@ static const struct store_scan_meta meta = {
 static enum status
 add_obj(struct store *s, int64_t id, const char *key, const char *dn)
 {
-	struct store_object o = {.key = key, .dn = dn, .cn = "cn",
-				 .objectclass = "user"};
+	struct store_object o = {
+		.key = key, .dn = dn, .cn = "cn", .objectclass = "user"};
 	return store_add_object(s, id, &o);
 }
 
@@ -102,8 +102,8 @@ plain(const char *key, const char *dn, const char *attr, const char *value,
 
 /* A duplicate candidate: plain variant error (may be NULL) + dup one. */
 static struct finding
-candidate(const char *key, const char *dn, const char *attr,
-	  const char *value, const char *error, const char *dup_key)
+candidate(const char *key, const char *dn, const char *attr, const char *value,
+	  const char *error, const char *dup_key)
 {
 	struct finding f = plain(key, dn, attr, value, "x.format", error);
 	f.severity = FINDING_WARNING;
@@ -227,32 +227,35 @@ test_round_trip(void)
 	is_int(store_scan_set_base(s, id, "DC=contoso,DC=com"), STATUS_OK,
 	       "base set");
 	ok(add_obj(s, id, "g1", "CN=b,DC=contoso,DC=com") == STATUS_OK &&
-		   add_obj(s, id, "g2", "CN=A,DC=contoso,DC=com") == STATUS_OK &&
-		   add_obj(s, id, "g3", "CN=c,DC=contoso,DC=com") == STATUS_OK &&
+		   add_obj(s, id, "g2", "CN=A,DC=contoso,DC=com") ==
+			   STATUS_OK &&
+		   add_obj(s, id, "g3", "CN=c,DC=contoso,DC=com") ==
+			   STATUS_OK &&
 		   add_obj(s, id, "g4", "CN=krbtgt,DC=contoso,DC=com") ==
 			   STATUS_OK,
 	   "objects added");
 	ok(store_add_skipped(s, id, "well-known account") == STATUS_OK &&
-		   store_add_skipped(s, id, "well-known account") == STATUS_OK &&
+		   store_add_skipped(s, id, "well-known account") ==
+			   STATUS_OK &&
 		   store_add_skipped(s, id, "critical system object") ==
 			   STATUS_OK,
 	   "skipped added");
 	is_int(store_add_not_crawled(s, id, "ldap://other/DC=x"), STATUS_OK,
 	       "reference added");
 
-	struct finding f1 = plain("g1", "CN=b,DC=contoso,DC=com", "mail",
-				  "b@x", "mail.format", "Format");
-	struct finding f2 = plain("g2", "CN=A,DC=contoso,DC=com", "mail",
-				  "a,\"q\"\r\n\xc3\xa4", "mail.character",
-				  "Character");
+	struct finding f1 = plain("g1", "CN=b,DC=contoso,DC=com", "mail", "b@x",
+				  "mail.format", "Format");
+	struct finding f2 =
+		plain("g2", "CN=A,DC=contoso,DC=com", "mail",
+		      "a,\"q\"\r\n\xc3\xa4", "mail.character", "Character");
 	struct finding f3 = plain("g2", "CN=A,DC=contoso,DC=com", "displayname",
 				  "", "displayname.blank", "Blank");
 	f3.severity = FINDING_WARNING;
 	struct finding f4 = plain("g3", "CN=c,DC=contoso,DC=com", "cn", "c",
 				  "cn.info", "Length");
 	f4.severity = FINDING_INFO;
-	struct finding none = plain("g3", "CN=c,DC=contoso,DC=com", "cn", "c",
-				    NULL, NULL);
+	struct finding none =
+		plain("g3", "CN=c,DC=contoso,DC=com", "cn", "c", NULL, NULL);
 	ok(store_add_finding(s, id, &f1) == STATUS_OK &&
 		   store_add_finding(s, id, &f2) == STATUS_OK &&
 		   store_add_finding(s, id, &f3) == STATUS_OK &&
@@ -322,14 +325,15 @@ test_round_trip(void)
 	free(got);
 
 	/* A decision from an imported CSV shows as the finding's action. */
-	struct store_decision d = {.key = "g1", .attribute = "mail",
-				   .value = "b@x", .action = "Edit",
+	struct store_decision d = {.key = "g1",
+				   .attribute = "mail",
+				   .value = "b@x",
+				   .action = "Edit",
 				   .update = "b@contoso.com",
 				   .origin = "fix.csv"};
 	is_int(store_set_decision(s, id, &d), STATUS_OK, "decision recorded");
 	d.action = "Complete";
-	is_int(store_set_decision(s, id, &d), STATUS_OK,
-	       "decision replaced");
+	is_int(store_set_decision(s, id, &d), STATUS_OK, "decision replaced");
 	got = findings_of(s, id, 0);
 	ok(strstr(got, "b@x|mail.format|Format|error|Complete|-") != NULL,
 	   "the decision's action is read back");
@@ -376,13 +380,13 @@ test_duplicates(void)
 	store_scan_begin(s, &meta, &id);
 
 	/* Two objects share a value; the plain variant has no error. */
-	struct finding a = candidate("ga", "CN=a,DC=x", "mail", "s@x", NULL,
-				     "mail:s@x");
-	struct finding b = candidate("gb", "CN=b,DC=x", "mail", "S@x", NULL,
-				     "mail:s@x");
+	struct finding a =
+		candidate("ga", "CN=a,DC=x", "mail", "s@x", NULL, "mail:s@x");
+	struct finding b =
+		candidate("gb", "CN=b,DC=x", "mail", "S@x", NULL, "mail:s@x");
 	/* Alone, without an error: no finding. */
-	struct finding lone = candidate("gc", "CN=c,DC=x", "mail", "c@x", NULL,
-					"mail:c@x");
+	struct finding lone =
+		candidate("gc", "CN=c,DC=x", "mail", "c@x", NULL, "mail:c@x");
 	/* Alone, with a plain error: the plain finding. */
 	struct finding lone2 = candidate("gd", "CN=d,DC=x", "mail", "d x@x",
 					 "Character", "mail:d x@x");
@@ -392,10 +396,10 @@ test_duplicates(void)
 	struct finding p2 = candidate("ge", "CN=e,DC=x", "proxyaddresses",
 				      "SMTP:e@x", NULL, "proxy:e@x");
 	/* A duplicated value that also has a plain error takes dup's. */
-	struct finding q1 = candidate("gf", "CN=f,DC=x", "upn", "f x", "Format",
-				      "upn:f x");
-	struct finding q2 = candidate("gg", "CN=g,DC=x", "upn", "f x", "Format",
-				      "upn:f x");
+	struct finding q1 =
+		candidate("gf", "CN=f,DC=x", "upn", "f x", "Format", "upn:f x");
+	struct finding q2 =
+		candidate("gg", "CN=g,DC=x", "upn", "f x", "Format", "upn:f x");
 	struct finding *all[] = {&a, &b, &lone, &lone2, &p1, &p2, &q1, &q2};
 	bool added = true;
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
@@ -636,9 +640,8 @@ disk_full_child(const char *path)
 			st = store_flush(s);
 		}
 	}
-	int rc = st == STATUS_ERR_STORE && log_error_count() - errs == 1
-			 ? 0
-			 : 5;
+	int rc =
+		st == STATUS_ERR_STORE && log_error_count() - errs == 1 ? 0 : 5;
 	store_scan_fail(s, id, "disk full");
 	store_free(s);
 	return rc;
@@ -687,7 +690,7 @@ test_refused(void)
 	ok(s == NULL && st == STATUS_ERR_STORE,
 	   "a database of another program is refused");
 	is_int(db_int(path, "SELECT count(*) FROM sqlite_master"), 1,
-	   "and left untouched");
+	       "and left untouched");
 	free(path);
 
 	path = db_path();

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""End-to-end golden test: `syncready scan --ldif` into a fresh database,
+`syncready report --format csv`, and the CSV rows (DN, OBJECTCLASS,
+ATTRIBUTE, ERROR, VALUE, UPDATE, PROPOSEDACTION, RULE) must be exactly the
+expected file's rows, and the scan's skipped count its SKIP lines.  This
+proves the store resolves duplicate candidates as the golden driver does.
+
+Usage: golden-e2e.py SYNCREADY PACK FIXTURE.ldif EXPECTED.tsv
+"""
+import csv
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+syncready, pack, ldif, expected = sys.argv[1:5]
+
+
+def unescape(s):
+    out = bytearray()
+    i = 0
+    while i < len(s):
+        if s[i] == "\\":
+            c = s[i + 1]
+            if c == "x":
+                out.append(int(s[i + 2:i + 4], 16))
+                i += 4
+                continue
+            out += {"\\": b"\\", "t": b"\t", "n": b"\n", "r": b"\r"}[c]
+            i += 2
+            continue
+        out += s[i].encode("utf-8")
+        i += 1
+    # Invalid bytes: the CSV carries U+FFFD for them.
+    return out.decode("utf-8", "replace")
+
+
+def unguard(cell):
+    """Undoes the CSV formula guard (SPEC §5), as `import` does."""
+    if cell[:1] == "'" and cell[1:2] in ("=", "+", "-", "@", "\t", "\r", "'"):
+        return cell[1:]
+    return cell
+
+
+want = set()
+skips = 0
+with open(expected, encoding="utf-8") as f:
+    for line in f:
+        line = line.rstrip("\n")
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("SKIP\t"):
+            skips += 1
+            continue
+        want.add(tuple(unescape(p) for p in line.split("\t")))
+
+with tempfile.TemporaryDirectory() as tmp:
+    db = os.path.join(tmp, "g.db")
+    out = os.path.join(tmp, "g.csv")
+    subprocess.run([syncready, "scan", "--ldif", ldif, "--rules", pack, "--db", db, "-q"],
+                   check=True)
+    subprocess.run([syncready, "report", "--db", db, "--format", "csv", "-o", out], check=True)
+    got = set()
+    with open(out, encoding="utf-8-sig", newline="") as f:
+        for x in csv.DictReader(f):
+            got.add(tuple(unguard(x[k]) for k in (
+                "DISTINGUISHEDNAME", "OBJECTCLASS", "ATTRIBUTE", "ERROR",
+                "VALUE", "UPDATE", "PROPOSEDACTION", "RULE")))
+    con = sqlite3.connect(db)
+    cols = [r[1] for r in con.execute("PRAGMA table_info(scans)")]
+    skipped = None
+    if "objects_skipped" in cols:
+        skipped = con.execute("SELECT objects_skipped FROM scans ORDER BY id DESC LIMIT 1").fetchone()[0]
+    con.close()
+
+rc = 0
+for r in sorted(got - want):
+    print("unexpected:", r)
+    rc = 1
+for r in sorted(want - got):
+    print("missing:   ", r)
+    rc = 1
+if skipped is not None and skipped != skips:
+    print("skipped: %s, expected %d" % (skipped, skips))
+    rc = 1
+print("%d rows, %d expected, skipped %s/%d: %s" % (len(got), len(want), skipped, skips,
+                                                  "FAIL" if rc else "ok"))
+sys.exit(rc)

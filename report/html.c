@@ -209,9 +209,10 @@ cmp_str(const void *a, const void *b)
 }
 
 /*
- * Case-folds ASCII only: AD compares with Unicode rules, but a key that
- * misses a non-ASCII case pair only splits one group in two; the store's
- * duplicate resolution decided what is a duplicate.
+ * For a finding that says "Duplicate" without the store's dup_key: the
+ * attribute and the value case-folded, ASCII only (AD compares with
+ * Unicode rules, but a missed non-ASCII case pair only splits one group
+ * in two).
  */
 static char *
 fold_key(const char *attribute, const char *value)
@@ -240,7 +241,9 @@ add_dup(struct html_walk *w, const struct finding *f)
 		w->dups = xreallocarray(w->dups, w->cap_dups, sizeof(*w->dups));
 	}
 	struct dup_row *d = &w->dups[w->n_dups++];
-	d->key = fold_key(f->attribute, f->value);
+	/* The store's key groups exactly; the folded value is a fallback. */
+	d->key = f->dup_key != NULL ? xasprintf("%s", f->dup_key)
+				    : fold_key(f->attribute, f->value);
 	d->attribute = dup_or_empty(f->attribute);
 	d->value = dup_or_empty(f->value);
 	d->dn = dup_or_empty(f->dn);
@@ -299,7 +302,8 @@ collect(void *ctx, const struct finding *f)
 	struct tally *a = tally_get(&w->attributes, f->attribute);
 	a->count++;
 	a->by_sev[sev]++;
-	if (f->error != NULL && strstr(f->error, "Duplicate") != NULL) {
+	if (f->dup_key != NULL ||
+	    (f->error != NULL && strstr(f->error, "Duplicate") != NULL)) {
 		add_dup(w, f);
 	}
 	if (w->compared) {

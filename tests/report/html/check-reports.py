@@ -104,7 +104,7 @@ def main():
     want = [v.decode("utf-8", "replace") for v in HOSTILE]
     for v in want:
         ok(v in values, "JSON value exact: %r" % v)
-    ok(len(doc["findings"]) == len(HOSTILE) + 6, "finding count", len(doc["findings"]))
+    ok(len(doc["findings"]) == len(HOSTILE) + 8, "finding count", len(doc["findings"]))
     ok({f["status"] for f in doc["findings"]} == {"new", "open"}, "status filled when compared")
     ok(scan["errors"] + scan["warnings"] + scan["infos"] == len(doc["findings"]), "severity counts add up")
 

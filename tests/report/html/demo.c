@@ -57,6 +57,31 @@ add_hostile(struct fixture *fx)
 			   "proxyAddresses", "smtp:SHARED@example.com",
 			   "proxyaddresses.duplicate", "Character, Duplicate",
 			   "", "Remove", FINDING_ERROR);
+	/* Duplicate candidates the store resolves (dup_key). */
+	static const char *const holders[] = {
+		"CN=Mail One,OU=Users,DC=example,DC=com",
+		"CN=Mail Two,OU=Users,DC=example,DC=com"};
+	static const char *const addrs[] = {"same@example.com",
+					    "SAME@Example.com"};
+	for (int i = 0; i < 2; i++) {
+		struct finding f = {
+			.dn = holders[i],
+			.cn = holders[i] + 3,
+			.objectclass = "user",
+			.objectguid = holders[i],
+			.attribute = "mail",
+			.value = addrs[i],
+			.severity = FINDING_ERROR,
+			.dup_key = "smtp\x1fsame@example.com",
+			.dup_rule = "mail.duplicate",
+			.dup_error = "Duplicate",
+			.dup_update = "",
+			.dup_action = "Edit",
+			.dup_severity = FINDING_ERROR,
+		};
+		bad |= store_add_finding(fx->store, fx->scan_id, &f) !=
+		       STATUS_OK;
+	}
 	bad |= fixture_add(fx, "CN=Local,OU=Users,DC=example,DC=com",
 			   "userprincipalname", "local@corp.local",
 			   "upn.tld", "TopLevelDomain", "local@example.com",

@@ -31,6 +31,7 @@ struct scan_crawl {
 	int msgid;             /* the page being read; -1 between pages */
 	struct berval *cookie; /* NULL before the first page */
 	bool done;
+	enum status failed; /* sticky: a failed crawl stays failed */
 	unsigned long pages;
 	char **refs;
 	size_t nrefs;
@@ -517,8 +518,8 @@ next_message(struct scan_crawl *c, LDAPMessage **msg, int *type)
 	}
 }
 
-enum status
-scan_crawl_next(struct scan_crawl *c, struct scan_entry **entry)
+static enum status
+crawl_next(struct scan_crawl *c, struct scan_entry **entry)
 {
 	*entry = NULL;
 	enum status st = STATUS_OK;
@@ -570,6 +571,17 @@ scan_crawl_next(struct scan_crawl *c, struct scan_entry **entry)
 		}
 	}
 	return STATUS_OK;
+}
+
+enum status
+scan_crawl_next(struct scan_crawl *c, struct scan_entry **entry)
+{
+	*entry = NULL;
+	if (c->failed != STATUS_OK) {
+		return c->failed;
+	}
+	c->failed = crawl_next(c, entry);
+	return c->failed;
 }
 
 size_t

@@ -24,14 +24,22 @@ static const char *const guid_attrs[] = {
 bool
 scan_guid_format(const unsigned char *b, size_t len, char out[SCAN_GUID_STRLEN])
 {
+	/* Byte order of the text: Data1..Data3 little-endian, then as is. */
+	static const int order[16] = {3, 2, 1,  0,  5,  4,  7,  6,
+				      8, 9, 10, 11, 12, 13, 14, 15};
+	static const char hex[] = "0123456789abcdef";
 	if (len != 16) {
 		return false;
 	}
-	snprintf(out, SCAN_GUID_STRLEN,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-		 "%02x%02x%02x%02x%02x%02x",
-		 b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9],
-		 b[10], b[11], b[12], b[13], b[14], b[15]);
+	char *p = out;
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10) {
+			*p++ = '-';
+		}
+		*p++ = hex[b[order[i]] >> 4];
+		*p++ = hex[b[order[i]] & 0xf];
+	}
+	*p = '\0';
 	return true;
 }
 
@@ -81,6 +89,11 @@ scan_entry_decode(struct scan_entry *e)
 	}
 	for (size_t i = 0; i < e->nattrs; i++) {
 		struct scan_attr *a = &e->attrs[i];
+		char c0 = (char)tolower((unsigned char)a->name[0]);
+		if (c0 != 'o' && c0 != 'm') {
+			/* Not one of ours: most attributes, cheaply. */
+			continue;
+		}
 		bool is_guid = false;
 		for (size_t g = 0; g < sizeof(guid_attrs) / sizeof(*guid_attrs);
 		     g++) {
@@ -112,8 +125,9 @@ escape_value(struct strbuf *sb, const struct berval *v)
 		bool edge_space = c == ' ' && (i == 0 || i + 1 == v->bv_len);
 		if (c < 0x20 || c == 0x7f) {
 			strbuf_addf(sb, "\\%02X", c);
-		} else if (strchr(",+\"\\<>;=", c) != NULL || edge_space ||
-			   (c == '#' && i == 0)) {
+		} else if (c == ',' || c == '+' || c == '"' || c == '\\' ||
+			   c == '<' || c == '>' || c == ';' || c == '=' ||
+			   edge_space || (c == '#' && i == 0)) {
 			strbuf_addch(sb, '\\');
 			strbuf_addch(sb, (char)c);
 		} else {

@@ -29,6 +29,7 @@ struct scan_ldif {
 	int buflen;
 	unsigned long lineno; /* last line read */
 	size_t bad;
+	enum status failed; /* sticky: a failed read stays failed */
 	struct strbuf copy; /* the record as read, for error messages */
 	int null_fd;  /* /dev/null, to silence libldap's own parse message */
 	int saved_fd; /* a copy of the real stderr */
@@ -333,8 +334,8 @@ record_entry(struct scan_ldif *l, LDIFRecord *lr, unsigned long first,
 	return e;
 }
 
-enum status
-scan_ldif_next(struct scan_ldif *l, struct scan_entry **entry)
+static enum status
+ldif_next(struct scan_ldif *l, struct scan_entry **entry)
 {
 	*entry = NULL;
 	for (;;) {
@@ -423,4 +424,15 @@ scan_ldif_next(struct scan_ldif *l, struct scan_entry **entry)
 		}
 		scan_entry_free(e);
 	}
+}
+
+enum status
+scan_ldif_next(struct scan_ldif *l, struct scan_entry **entry)
+{
+	*entry = NULL;
+	if (l->failed != STATUS_OK) {
+		return l->failed;
+	}
+	l->failed = ldif_next(l, entry);
+	return l->failed;
 }

@@ -348,6 +348,8 @@ test_ldif(void)
 	enum status s1 = scan_source_next(src, &alice);
 	enum status s2 = scan_source_next(src, &bob);
 	enum status s3 = scan_source_next(src, &extra);
+	struct scan_entry *after = NULL;
+	enum status s4 = scan_source_next(src, &after);
 	unsigned errors = log_error_count() - errors_before;
 	char *err = capture_end(errpath);
 
@@ -397,6 +399,8 @@ test_ldif(void)
 	}
 	is_int(s3, STATUS_ERR_DIRECTORY, "broken record fails the scan");
 	ok(extra == NULL, "no entry from the broken record");
+	ok(s4 == STATUS_ERR_DIRECTORY && after == NULL,
+	   "after a failure the source stays failed (no entry past it)");
 	is_int(errors, 1, "exactly one error logged");
 	ok(strstr(err, path) != NULL && strstr(err, ":58:") != NULL,
 	   "error names the file and the bad line 58");

@@ -1217,3 +1217,118 @@ store_each_finding_compared(
 	sqlite3_finalize(stmt);
 	return st;
 }
+
+enum status
+store_each_fixed(struct store *s, int64_t new_id, int64_t old_id,
+		 enum status (*fn)(void *ctx, const struct finding *f),
+		 void *ctx)
+{
+	const char *what = "read the fixed findings";
+	sqlite3_stmt *stmt = prepare(
+		s,
+		"SELECT f.dn, f.cn, f.objectclass, f.object_key, f.attribute,"
+		" f.value, f.rule, f.error, f.update_value, f.proposed_action,"
+		" f.severity, iif(EXISTS (SELECT 1 FROM objects AS o WHERE"
+		" o.scan_id = ?1 AND o.key = f.object_key), 'fixed', 'gone')"
+		" FROM findings AS f WHERE f.scan_id = ?2 AND NOT EXISTS"
+		" (SELECT 1 FROM findings AS n WHERE n.scan_id = ?1 AND"
+		" n.object_key = f.object_key AND n.attribute = f.attribute"
+		" AND n.value = f.value AND n.rule IS f.rule) ORDER BY f.dn"
+		" COLLATE NOCASE, f.attribute, f.value, f.rule, f.id",
+		what);
+	if (stmt == NULL) {
+		return STATUS_ERR_STORE;
+	}
+	sqlite3_bind_int64(stmt, 1, new_id);
+	sqlite3_bind_int64(stmt, 2, old_id);
+	enum status st = STATUS_OK;
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct finding f = {
+			.dn = (const char *)sqlite3_column_text(stmt, 0),
+			.cn = (const char *)sqlite3_column_text(stmt, 1),
+			.objectclass =
+				(const char *)sqlite3_column_text(stmt, 2),
+			.objectguid =
+				(const char *)sqlite3_column_text(stmt, 3),
+			.attribute = (const char *)sqlite3_column_text(stmt, 4),
+			.value = (const char *)sqlite3_column_text(stmt, 5),
+			.rule = (const char *)sqlite3_column_text(stmt, 6),
+			.error = (const char *)sqlite3_column_text(stmt, 7),
+			.update = (const char *)sqlite3_column_text(stmt, 8),
+			.proposed_action =
+				(const char *)sqlite3_column_text(stmt, 9),
+			.status = (const char *)sqlite3_column_text(stmt, 11),
+		};
+		const char *sev = (const char *)sqlite3_column_text(stmt, 10);
+		if (sev == NULL || !finding_severity_parse(sev, &f.severity)) {
+			f.severity = FINDING_ERROR;
+		}
+		st = fn(ctx, &f);
+		if (st != STATUS_OK) {
+			break;
+		}
+	}
+	if (st == STATUS_OK && rc != SQLITE_DONE) {
+		st = db_fail(s, what);
+	}
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+enum status
+store_each_object_change(struct store *s, int64_t new_id, int64_t old_id,
+			 enum status (*fn)(void *ctx, enum store_change change,
+					   const struct store_object *obj,
+					   const char *old_dn),
+			 void *ctx)
+{
+	const char *what = "compare the objects of two scans";
+	/* Two anti-joins and a join over the (scan_id, key) index. */
+	sqlite3_stmt *stmt = prepare(
+		s,
+		"SELECT 0, n.key, n.dn, n.cn, n.objectclass, NULL FROM objects"
+		" AS n WHERE n.scan_id = ?1 AND NOT EXISTS (SELECT 1 FROM"
+		" objects AS o WHERE o.scan_id = ?2 AND o.key = n.key)"
+		" UNION ALL "
+		"SELECT 1, o.key, o.dn, o.cn, o.objectclass, NULL FROM objects"
+		" AS o WHERE o.scan_id = ?2 AND NOT EXISTS (SELECT 1 FROM"
+		" objects AS n WHERE n.scan_id = ?1 AND n.key = o.key)"
+		" UNION ALL "
+		"SELECT 2, n.key, n.dn, n.cn, n.objectclass, o.dn FROM objects"
+		" AS n JOIN objects AS o ON o.scan_id = ?2 AND o.key = n.key"
+		" WHERE n.scan_id = ?1 AND o.dn != n.dn"
+		" ORDER BY 3 COLLATE NOCASE, 1, 2",
+		what);
+	if (stmt == NULL) {
+		return STATUS_ERR_STORE;
+	}
+	sqlite3_bind_int64(stmt, 1, new_id);
+	sqlite3_bind_int64(stmt, 2, old_id);
+	enum status st = STATUS_OK;
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		int kind = sqlite3_column_int(stmt, 0);
+		struct store_object obj = {
+			.key = (const char *)sqlite3_column_text(stmt, 1),
+			.dn = (const char *)sqlite3_column_text(stmt, 2),
+			.cn = (const char *)sqlite3_column_text(stmt, 3),
+			.objectclass =
+				(const char *)sqlite3_column_text(stmt, 4),
+		};
+		const char *old_dn = (const char *)sqlite3_column_text(stmt, 5);
+		enum store_change change = kind == 0 ? STORE_CHANGE_APPEARED
+					   : kind == 1
+						   ? STORE_CHANGE_DISAPPEARED
+						   : STORE_CHANGE_MOVED;
+		st = fn(ctx, change, &obj, old_dn);
+		if (st != STATUS_OK) {
+			break;
+		}
+	}
+	if (st == STATUS_OK && rc != SQLITE_DONE) {
+		st = db_fail(s, what);
+	}
+	sqlite3_finalize(stmt);
+	return st;
+}

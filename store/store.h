@@ -233,6 +233,41 @@ store_each_finding_compared(
 	struct store *s, int64_t scan_id, int64_t previous_id,
 	enum status (*fn)(void *ctx, const struct finding *f), void *ctx);
 
+/*
+ * Calls fn for every finding of scan old_id that scan new_id no longer
+ * has (same OBJECTGUID, ATTRIBUTE, VALUE and RULE), in store_each_finding()
+ * order, with status "fixed" when the object is still in new_id (under
+ * any DN) and "gone" when new_id did not read the object at all (it was
+ * deleted or moved out of the scan's base: not a fix).  The strings are
+ * valid only during the call of fn.
+ */
+enum status
+store_each_fixed(struct store *s, int64_t new_id, int64_t old_id,
+		 enum status (*fn)(void *ctx, const struct finding *f),
+		 void *ctx);
+
+/* How an object differs between two scans (store_each_object_change()). */
+enum store_change {
+	STORE_CHANGE_APPEARED = 0, /* in the new scan only */
+	STORE_CHANGE_DISAPPEARED,  /* in the old scan only */
+	STORE_CHANGE_MOVED,        /* in both, under another DN */
+};
+
+/*
+ * Calls fn for every object that appeared, disappeared or changed its DN
+ * between scan old_id and scan new_id, matched by key (objectGUID, else
+ * DN), ordered by DN case-insensitively.  obj is the object as the newer
+ * scan has it (the older one's for DISAPPEARED); old_dn is the DN in
+ * old_id for MOVED, else NULL.  The strings are valid only during the
+ * call.
+ */
+enum status
+store_each_object_change(struct store *s, int64_t new_id, int64_t old_id,
+			 enum status (*fn)(void *ctx, enum store_change change,
+					   const struct store_object *obj,
+					   const char *old_dn),
+			 void *ctx);
+
 /* A consultant's decision about one finding (from an imported CSV). */
 struct store_decision {
 	const char *key; /* OBJECTGUID */

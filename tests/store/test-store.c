@@ -370,6 +370,75 @@ test_round_trip(void)
 	free(path);
 }
 
+static enum status
+collect_change(void *ctx, enum store_change change,
+	       const struct store_object *obj, const char *old_dn)
+{
+	static const char *const names[] = {"appeared", "disappeared", "moved"};
+	strbuf_addf(ctx, "%s %s %s %s\n", names[change], obj->key, obj->dn,
+		    old_dn != NULL ? old_dn : "-");
+	return STATUS_OK;
+}
+
+static void
+test_compare(void)
+{
+	char *path = db_path();
+	enum status st;
+	struct store *s = store_open(path, &st);
+	int64_t a = 0, b = 0;
+	store_scan_begin(s, &meta, &a);
+	struct finding fa1 = plain("g1", "CN=a,DC=x", "mail", "x", "r", "E");
+	struct finding fa2 = plain("g2", "CN=b,DC=x", "mail", "y", "r", "E");
+	struct finding fa3 = plain("g3", "CN=c,DC=x", "mail", "z", "r", "E");
+	ok(add_obj(s, a, "g1", "CN=a,DC=x") == STATUS_OK &&
+		   store_add_finding(s, a, &fa1) == STATUS_OK &&
+		   add_obj(s, a, "g2", "CN=b,DC=x") == STATUS_OK &&
+		   store_add_finding(s, a, &fa2) == STATUS_OK &&
+		   add_obj(s, a, "g3", "CN=c,DC=x") == STATUS_OK &&
+		   store_add_finding(s, a, &fa3) == STATUS_OK &&
+		   store_scan_complete(s, a) == STATUS_OK,
+	   "old scan");
+	store_scan_begin(s, &meta, &b);
+	struct finding fb2 =
+		plain("g2", "CN=b,OU=moved,DC=x", "mail", "y", "r", "E");
+	struct finding fb4 = plain("g4", "CN=d,DC=x", "mail", "w", "r", "E");
+	ok(add_obj(s, b, "g1", "CN=a,DC=x") == STATUS_OK &&
+		   add_obj(s, b, "g2", "CN=b,OU=moved,DC=x") == STATUS_OK &&
+		   store_add_finding(s, b, &fb2) == STATUS_OK &&
+		   add_obj(s, b, "g4", "CN=d,DC=x") == STATUS_OK &&
+		   store_add_finding(s, b, &fb4) == STATUS_OK &&
+		   store_scan_complete(s, b) == STATUS_OK,
+	   "new scan");
+
+	struct strbuf sb;
+	strbuf_init(&sb);
+	is_int(store_each_fixed(s, b, a, collect, &sb), STATUS_OK,
+	       "fixed findings walked");
+	is_str(sb.buf,
+	       "CN=a,DC=x|mail|x|r|E|error|-|fixed\n"
+	       "CN=c,DC=x|mail|z|r|E|error|-|gone\n",
+	       "a finding gone from a present object is fixed, from a gone "
+	       "object gone; the moved object's finding is not fixed");
+	strbuf_reset(&sb);
+	is_int(store_each_object_change(s, b, a, collect_change, &sb),
+	       STATUS_OK, "object changes walked");
+	is_str(sb.buf,
+	       "moved g2 CN=b,OU=moved,DC=x CN=b,DC=x\n"
+	       "disappeared g3 CN=c,DC=x -\n"
+	       "appeared g4 CN=d,DC=x -\n",
+	       "appeared, disappeared and moved objects");
+	strbuf_release(&sb);
+	char *got = findings_of(s, b, a);
+	is_str(got,
+	       "CN=b,OU=moved,DC=x|mail|y|r|E|error|-|open\n"
+	       "CN=d,DC=x|mail|w|r|E|error|-|new\n",
+	       "still open and new");
+	free(got);
+	store_free(s);
+	free(path);
+}
+
 static void
 test_duplicates(void)
 {
@@ -715,6 +784,7 @@ main(void)
 	test_create_reopen();
 	test_round_trip();
 	test_duplicates();
+	test_compare();
 	test_fail();
 	test_stale();
 	test_readonly();

@@ -418,6 +418,12 @@ open_temp(const char *path, char **tmp)
 static enum status
 close_temp(FILE *f, const char *tmp)
 {
+	/* On disk before the rename makes it visible. */
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		LOG_ERRNO("cannot write %s", tmp);
+		fclose(f);
+		return STATUS_ERR_IO;
+	}
 	if (fclose(f) != 0) {
 		LOG_ERRNO("cannot write %s", tmp);
 		return STATUS_ERR_IO;
@@ -489,5 +495,22 @@ out:
 		free(undo_tmp);
 	}
 	free(undo_path);
+	return st;
+}
+
+enum status
+report_ldif_report(struct store *s, const struct store_scan *scan,
+		   bool accept, const char *path)
+{
+	if (path != NULL) {
+		return report_ldif_write_files(s, scan, accept, path);
+	}
+	LOG_WARN("the LDIF goes to standard output without its undo file: "
+		 "use -o FILE to write FILE and its undo file");
+	enum status st = report_ldif_write(s, scan, accept, stdout, NULL, NULL);
+	if (st == STATUS_OK && (fflush(stdout) != 0 || ferror(stdout))) {
+		LOG_ERRNO("cannot write the LDIF report to standard output");
+		st = STATUS_ERR_IO;
+	}
 	return st;
 }

@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "report/csv.h"
+#include "report/writers.h"
 
 /*
  * One writer per format (rpki-client's outputs[]).  A writer reads the scan
@@ -29,6 +30,10 @@ static const struct output {
 			     int64_t previous_id, FILE *out);
 } outputs[] = {
 	{"csv", "findings.csv", report_csv_write},
+	{"html", "report.html", report_html_write},
+	{"json", "findings.json", report_json_write},
+	/* Two files and --accept: report_ldif_report() (writers.h). */
+	{"ldif", "changes.ldif", NULL},
 };
 
 #define NOUTPUTS (sizeof(outputs) / sizeof(outputs[0]))
@@ -195,7 +200,9 @@ report_write(struct store *s, const struct report_opts *opts)
 	if (st != STATUS_OK) {
 		goto out;
 	}
-	if (opts->path == NULL) {
+	if (o->write == NULL) {
+		st = report_ldif_report(s, &scan, opts->accept, opts->path);
+	} else if (opts->path == NULL) {
 		st = o->write(s, &scan, opts->compare_scan_id, stdout);
 		if (st == STATUS_OK &&
 		    (fflush(stdout) != 0 || ferror(stdout))) {

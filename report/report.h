@@ -19,6 +19,7 @@ struct report_opts {
 	const char *path;        /* NULL: stdout */
 	int64_t scan_id;         /* 0: the latest complete scan */
 	int64_t compare_scan_id; /* 0: no comparison (STATUS stays empty) */
+	bool accept; /* ldif: PROPOSEDACTION instead of ACTION */
 };
 
 /*

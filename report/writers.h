@@ -61,3 +61,11 @@ report_ldif_undo_path(const char *path);
 enum status
 report_ldif_write_files(struct store *s, const struct store_scan *scan,
 			bool accept, const char *path);
+
+/*
+ * The "ldif" row of report.c's table: with path, report_ldif_write_files();
+ * without, the change file to standard output and no undo file (warned).
+ */
+enum status
+report_ldif_report(struct store *s, const struct store_scan *scan,
+		   bool accept, const char *path);

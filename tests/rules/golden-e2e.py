@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
-"""End-to-end golden test: `syncready scan --ldif` into a fresh database,
+"""End-to-end golden test: `syncready scan` into a fresh database,
 `syncready report --format csv`, and the CSV rows (DN, OBJECTCLASS,
 ATTRIBUTE, ERROR, VALUE, UPDATE, PROPOSEDACTION, RULE) must be exactly the
 expected file's rows, and the scan's skipped count its SKIP lines.  This
-proves the store resolves duplicate candidates as the golden driver does.
+proves the store resolves duplicate candidates as the golden driver does,
+and (with --uri) that an LDAP scan gives the rows an LDIF scan gives.
 
-Usage: golden-e2e.py SYNCREADY PACK FIXTURE.ldif EXPECTED.tsv
+Usage: golden-e2e.py SYNCREADY EXPECTED.tsv [--dns FILE] SCAN-ARGS...
+  --dns FILE   only the expected rows of the DNs listed in FILE (one a
+               line): the objects a directory server could hold
+  SCAN-ARGS    passed to `syncready scan` (e.g. --ldif F --rules P)
 """
 import csv
 import os
@@ -14,7 +18,13 @@ import subprocess
 import sys
 import tempfile
 
-syncready, pack, ldif, expected = sys.argv[1:5]
+syncready, expected = sys.argv[1:3]
+scan_args = sys.argv[3:]
+only = None
+if scan_args[:1] == ["--dns"]:
+    with open(scan_args[1], encoding="utf-8") as f:
+        only = {l.rstrip("\n") for l in f if l.strip()}
+    scan_args = scan_args[2:]
 
 
 def unescape(s):
@@ -50,16 +60,18 @@ with open(expected, encoding="utf-8") as f:
         line = line.rstrip("\n")
         if not line or line.startswith("#"):
             continue
-        if line.startswith("SKIP\t"):
-            skips += 1
+        fields = [unescape(p) for p in line.split("\t")]
+        if fields[0] == "SKIP":
+            skips += only is None or fields[1] in only
             continue
-        want.add(tuple(unescape(p) for p in line.split("\t")))
+        if only is None or fields[0] in only:
+            want.add(tuple(fields))
 
 with tempfile.TemporaryDirectory() as tmp:
     db = os.path.join(tmp, "g.db")
     out = os.path.join(tmp, "g.csv")
-    subprocess.run([syncready, "scan", "--ldif", ldif, "--rules", pack, "--db", db, "-q"],
-                   check=True)
+    subprocess.run([syncready, "scan"] + scan_args + ["--db", db, "-q"], check=True,
+                   stdout=subprocess.DEVNULL)
     subprocess.run([syncready, "report", "--db", db, "--format", "csv", "-o", out], check=True)
     got = set()
     with open(out, encoding="utf-8-sig", newline="") as f:

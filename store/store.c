@@ -21,8 +21,11 @@
 /* "SyRd": marks a database as ours (PRAGMA application_id). */
 #define STORE_APPLICATION_ID 0x53795264
 
-/* How long a writer waits for another one before giving up. */
-#define STORE_BUSY_TIMEOUT_MS 5000
+/*
+ * How long a writer waits for another one before giving up: long enough
+ * for another scan of the same database to resolve its duplicates.
+ */
+#define STORE_BUSY_TIMEOUT_MS 120000
 
 #define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 
@@ -178,7 +181,7 @@ batch_row_begin(struct store *s)
 		return STATUS_OK;
 	}
 	s->pending = 0;
-	return exec(s, "BEGIN", "start a transaction");
+	return exec(s, "BEGIN IMMEDIATE", "start a transaction");
 }
 
 /* Counts the written row; commits every STORE_BATCH_ROWS rows. */
@@ -672,10 +675,12 @@ store_add_finding(struct store *s, int64_t scan_id, const struct finding *f)
 	}
 	bind_str(stmt, 6, f->attribute != NULL ? f->attribute : "");
 	bind_str(stmt, 7, f->value != NULL ? f->value : "");
-	bind_str(stmt, 8, f->rule);
+	/* A candidate without a plain error keeps only its dup variant. */
+	bool plain = f->error != NULL;
+	bind_str(stmt, 8, plain ? f->rule : NULL);
 	bind_str(stmt, 9, f->error);
-	bind_str(stmt, 10, f->update);
-	bind_str(stmt, 11, f->proposed_action);
+	bind_str(stmt, 10, plain ? f->update : NULL);
+	bind_str(stmt, 11, plain ? f->proposed_action : NULL);
 	bind_str(stmt, 12, finding_severity_str(f->severity));
 	if (candidate) {
 		bind_str(stmt, 13, f->dup_key);

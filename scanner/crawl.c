@@ -311,9 +311,8 @@ log_search_error(struct scan_crawl *c, int err, const char *diag)
 			c->base, c->uri, msg);
 		break;
 	case LDAP_FILTER_ERROR:
-		LOG_ERR("search of %s refused the filter %s: %s; check "
-			"--filter",
-			c->uri, c->filter, msg);
+		LOG_ERR("invalid search filter '%s': %s; check --filter",
+			c->filter, msg);
 		break;
 	case LDAP_SERVER_DOWN:
 	case LDAP_CONNECT_ERROR:

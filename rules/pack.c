@@ -5,31 +5,33 @@
  */
 #define LOG_MODULE "rules"
 
+#include "rules/pack.h"
+
 #include <errno.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
 #include "common/log.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
-#include "rules/pack.h"
 
 static const char *const kind_names[] = {
-	[CHECK_LENGTH] = "length",   [CHECK_CHARSET] = "charset",
-	[CHECK_PATTERN] = "pattern", [CHECK_COLON] = "colon",
-	[CHECK_BLANK] = "blank",     [CHECK_RFC2822] = "rfc2822",
+	[CHECK_LENGTH] = "length",       [CHECK_CHARSET] = "charset",
+	[CHECK_PATTERN] = "pattern",     [CHECK_COLON] = "colon",
+	[CHECK_BLANK] = "blank",         [CHECK_RFC2822] = "rfc2822",
 	[CHECK_DUPLICATE] = "duplicate",
 };
 
 /* The ERROR a check reports unless the rule names its own. */
 static const char *const kind_errors[] = {
-	[CHECK_LENGTH] = "Length",	 [CHECK_CHARSET] = "Character",
-	[CHECK_PATTERN] = "Character",	 [CHECK_COLON] = "Character",
-	[CHECK_BLANK] = "Blank",	 [CHECK_RFC2822] = NULL,
+	[CHECK_LENGTH] = "Length",       [CHECK_CHARSET] = "Character",
+	[CHECK_PATTERN] = "Character",   [CHECK_COLON] = "Character",
+	[CHECK_BLANK] = "Blank",         [CHECK_RFC2822] = NULL,
 	[CHECK_DUPLICATE] = "Duplicate",
 };
 
@@ -83,7 +85,8 @@ attr_req(struct parse *p, const xmlNode *n, const char *name)
 {
 	char *v = attr(n, name);
 	if (v == NULL || v[0] == '\0') {
-		fail(p, n, "<%s> needs a non-empty %s attribute", n->name, name);
+		fail(p, n, "<%s> needs a non-empty %s attribute", n->name,
+		     name);
 		free(v);
 		return NULL;
 	}
@@ -154,9 +157,9 @@ pack_compile(const char *pattern, bool for_skip, bool caseless,
 	}
 	int err;
 	PCRE2_SIZE off;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern,
-				       PCRE2_ZERO_TERMINATED, opts, &err, &off,
-				       NULL);
+	pcre2_code *re =
+		pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, opts,
+			      &err, &off, NULL);
 	if (re == NULL) {
 		PCRE2_UCHAR msg[256];
 		pcre2_get_error_message(err, msg, sizeof(msg));
@@ -281,10 +284,11 @@ valid_error_name(const char *s)
 }
 
 static const char *const rule_attrs[] = {
-	"id", "check", "severity", "error", "limit", "set", "pattern",
-	"caseless", "fixer", "class", "not-class", "if-attr", "unless-attr",
-	"if-value", "unless-value", "namespace", "qualify", "complete-if",
-	"remove-unless", "enabled", NULL,
+	"id",        "check",   "severity",    "error",         "limit",
+	"set",       "pattern", "caseless",    "fixer",         "class",
+	"not-class", "if-attr", "unless-attr", "if-value",      "unless-value",
+	"namespace", "qualify", "complete-if", "remove-unless", "enabled",
+	NULL,
 };
 
 static bool
@@ -313,8 +317,9 @@ parse_rule(struct parse *p, const xmlNode *n, const struct chain *ch,
 		}
 	}
 	if (!found) {
-		fail(p, n, "rule %s: unknown check kind '%s' (length, "
-			   "charset, pattern, colon, blank, rfc2822, duplicate)",
+		fail(p, n,
+		     "rule %s: unknown check kind '%s' (length, "
+		     "charset, pattern, colon, blank, rfc2822, duplicate)",
 		     r->id, check);
 	}
 	free(check);
@@ -325,7 +330,8 @@ parse_rule(struct parse *p, const xmlNode *n, const struct chain *ch,
 	char *sev = attr(n, "severity");
 	r->severity = FINDING_ERROR;
 	if (sev != NULL && !finding_severity_parse(sev, &r->severity)) {
-		fail(p, n, "rule %s: severity '%s' is not error, warning or info",
+		fail(p, n,
+		     "rule %s: severity '%s' is not error, warning or info",
 		     r->id, sev);
 	}
 	free(sev);
@@ -333,10 +339,12 @@ parse_rule(struct parse *p, const xmlNode *n, const struct chain *ch,
 	r->error = attr(n, "error");
 	if (r->error != NULL) {
 		if (r->kind == CHECK_RFC2822 || r->kind == CHECK_DUPLICATE) {
-			fail(p, n, "rule %s: a %s check reports its own error names",
+			fail(p, n,
+			     "rule %s: a %s check reports its own error names",
 			     r->id, kind_names[r->kind]);
 		} else if (!valid_error_name(r->error)) {
-			fail(p, n, "rule %s: error '%s' must be one PascalCase word",
+			fail(p, n,
+			     "rule %s: error '%s' must be one PascalCase word",
 			     r->id, r->error);
 		}
 	} else if (kind_errors[r->kind] != NULL) {
@@ -348,7 +356,8 @@ parse_rule(struct parse *p, const xmlNode *n, const struct chain *ch,
 		if (strcmp(en, "false") == 0) {
 			r->enabled = false;
 		} else {
-			fail(p, n, "rule %s: enabled must be true or false", r->id);
+			fail(p, n, "rule %s: enabled must be true or false",
+			     r->id);
 		}
 	}
 	free(en);
@@ -368,7 +377,8 @@ parse_rule(struct parse *p, const xmlNode *n, const struct chain *ch,
 	long line = xmlGetLineNo(n);
 
 	if (limit != NULL && !want_limit) {
-		fail(p, n, "rule %s: limit is for length and blank checks", r->id);
+		fail(p, n, "rule %s: limit is for length and blank checks",
+		     r->id);
 	} else if (limit != NULL && !parse_size(limit, &r->limit)) {
 		fail(p, n, "rule %s: bad limit '%s' (a whole number 1-1000000)",
 		     r->id, limit);
@@ -388,12 +398,14 @@ parse_rule(struct parse *p, const xmlNode *n, const struct chain *ch,
 	bool ci = false;
 	if (caseless != NULL) {
 		if (r->kind != CHECK_CHARSET && r->kind != CHECK_PATTERN) {
-			fail(p, n, "rule %s: caseless is for charset and pattern",
+			fail(p, n,
+			     "rule %s: caseless is for charset and pattern",
 			     r->id);
 		} else if (strcmp(caseless, "true") == 0) {
 			ci = true;
 		} else if (strcmp(caseless, "false") != 0) {
-			fail(p, n, "rule %s: caseless must be true or false", r->id);
+			fail(p, n, "rule %s: caseless must be true or false",
+			     r->id);
 		}
 	}
 	if (fixer != NULL && r->kind != CHECK_BLANK) {
@@ -408,14 +420,17 @@ parse_rule(struct parse *p, const xmlNode *n, const struct chain *ch,
 		} else if (strcmp(fixer, "empty") == 0) {
 			r->fixer = FIXER_EMPTY;
 		} else {
-			fail(p, n, "rule %s: unknown fixer '%s' (cn, "
-				   "contact-nickname, target-mail, empty)",
+			fail(p, n,
+			     "rule %s: unknown fixer '%s' (cn, "
+			     "contact-nickname, target-mail, empty)",
 			     r->id, fixer);
 		}
 	}
 	if (!dup && (ns || qualify || r->complete_if || r->remove_unless)) {
-		fail(p, n, "rule %s: namespace, qualify, complete-if and "
-			   "remove-unless are for duplicate checks", r->id);
+		fail(p, n,
+		     "rule %s: namespace, qualify, complete-if and "
+		     "remove-unless are for duplicate checks",
+		     r->id);
 	}
 	if (dup) {
 		if (ns != NULL) {
@@ -423,7 +438,8 @@ parse_rule(struct parse *p, const xmlNode *n, const struct chain *ch,
 		} else {
 			r->ns = xstrdup(ch->attribute);
 			for (char *s = r->ns; *s; s++) {
-				*s = (char)(*s >= 'A' && *s <= 'Z' ? *s + 32 : *s);
+				*s = (char)(*s >= 'A' && *s <= 'Z' ? *s + 32
+								   : *s);
 			}
 		}
 		if (qualify == NULL || strcmp(qualify, "unchanged") == 0) {
@@ -431,8 +447,10 @@ parse_rule(struct parse *p, const xmlNode *n, const struct chain *ch,
 		} else if (strcmp(qualify, "primary-smtp") == 0) {
 			r->qualify = DUP_PRIMARY_SMTP;
 		} else {
-			fail(p, n, "rule %s: qualify must be unchanged or "
-				   "primary-smtp", r->id);
+			fail(p, n,
+			     "rule %s: qualify must be unchanged or "
+			     "primary-smtp",
+			     r->id);
 		}
 	}
 	if (!p->failed && set != NULL) {
@@ -582,8 +600,10 @@ parse_skip_test(struct parse *p, const xmlNode *c, struct skip_test *t)
 		t->op = SKIP_IN; /* refined below */
 		allowed = number_attrs;
 	} else {
-		fail(p, c, "unknown element <%s> in <skip> (match, equals, "
-			   "absent, number)", name);
+		fail(p, c,
+		     "unknown element <%s> in <skip> (match, equals, "
+		     "absent, number)",
+		     name);
 		return false;
 	}
 	if (!attrs_known(p, c, allowed)) {
@@ -605,7 +625,8 @@ parse_skip_test(struct parse *p, const xmlNode *c, struct skip_test *t)
 	} else if (t->op == SKIP_EQUALS) {
 		t->value = attr_req(p, c, "value");
 	} else if (t->op == SKIP_IN) {
-		char *lt = attr(c, "lt"), *ge = attr(c, "ge"), *in = attr(c, "in");
+		char *lt = attr(c, "lt"), *ge = attr(c, "ge"),
+		     *in = attr(c, "in");
 		int nset = (lt != NULL) + (ge != NULL) + (in != NULL);
 		const char *v = lt ? lt : ge ? ge : in;
 		t->op = lt ? SKIP_LT : ge ? SKIP_GE : SKIP_IN;
@@ -670,8 +691,7 @@ on_xml_error(void *ctx, xmlErrorPtr err)
 }
 
 bool
-pack_parse(struct ruleset *rs, const char *xml, size_t len,
-	   const char *origin)
+pack_parse(struct ruleset *rs, const char *xml, size_t len, const char *origin)
 {
 	struct parse p = {.origin = origin};
 	if (len == 0) {
@@ -680,6 +700,14 @@ pack_parse(struct ruleset *rs, const char *xml, size_t len,
 	}
 	if (len > 16 * 1024 * 1024) {
 		LOG_ERR("%s: a rule pack over 16 MiB is not plausible", origin);
+		return false;
+	}
+	/* UTF-16/32 would hide a DOCTYPE from the byte scan below. */
+	const unsigned char *b = (const unsigned char *)xml;
+	if (len >= 2 &&
+	    (b[0] == 0 || b[1] == 0 || (b[0] == 0xfe && b[1] == 0xff) ||
+	     (b[0] == 0xff && b[1] == 0xfe))) {
+		LOG_ERR("%s:1: a rule pack must be UTF-8", origin);
 		return false;
 	}
 	/*
@@ -762,8 +790,10 @@ pack_parse(struct ruleset *rs, const char *xml, size_t len,
 			memset(ch, 0, sizeof(*ch));
 			parse_chain(&p, c, ch);
 		} else {
-			fail(&p, c, "unknown element <%s> (description, skip, "
-				    "chain)", name);
+			fail(&p, c,
+			     "unknown element <%s> (description, skip, "
+			     "chain)",
+			     name);
 		}
 	}
 	if (!p.failed && rs->nchains == 0) {
@@ -782,9 +812,13 @@ pack_parse(struct ruleset *rs, const char *xml, size_t len,
 							"used twice (first on "
 							"line %ld)",
 							origin,
-							rs->chains[i].rules[j].line,
+							rs->chains[i]
+								.rules[j]
+								.line,
 							id,
-							rs->chains[k].rules[m].line);
+							rs->chains[k]
+								.rules[m]
+								.line);
 						p.failed = true;
 						break;
 					}

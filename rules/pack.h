@@ -7,10 +7,11 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 
-#include <pcre2.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <pcre2.h>
 
 #include "rules/finding.h"
 #include "rules/rules.h"
@@ -40,14 +41,14 @@ enum check_flag {
 };
 
 enum blank_fixer {
-	FIXER_CN,		/* cn */
+	FIXER_CN,               /* cn */
 	FIXER_CONTACT_NICKNAME, /* givenName.sn, else sAMAccountName, else cn */
-	FIXER_TARGET_MAIL,	/* contacts: "SMTP:" + mail; others: empty */
-	FIXER_EMPTY,		/* no proposal */
+	FIXER_TARGET_MAIL,      /* contacts: "SMTP:" + mail; others: empty */
+	FIXER_EMPTY,            /* no proposal */
 };
 
 enum dup_qualify {
-	DUP_UNCHANGED,	  /* the value was not changed by the chain */
+	DUP_UNCHANGED,    /* the value was not changed by the chain */
 	DUP_PRIMARY_SMTP, /* unchanged and a primary "SMTP:" address */
 };
 
@@ -55,10 +56,10 @@ enum dup_qualify {
 struct rule_cond {
 	char **classes; /* object types (scan_entry_class), any of */
 	size_t nclasses;
-	bool class_not; /* true: applies to every type except those */
-	char *if_attr;	   /* entry has this attribute (non-empty) */
-	char *unless_attr; /* entry lacks it (or it is empty) */
-	pcre2_code *if_value;	  /* the original value matches */
+	bool class_not;           /* true: applies to every type except those */
+	char *if_attr;            /* entry has this attribute (non-empty) */
+	char *unless_attr;        /* entry lacks it (or it is empty) */
+	pcre2_code *if_value;     /* the original value matches */
 	pcre2_code *unless_value; /* the original value does not match */
 };
 
@@ -73,7 +74,7 @@ struct rule {
 	long line; /* in the pack, for messages */
 	struct rule_cond cond;
 
-	size_t limit;	/* length; blank: truncation of the fixer, 0 none */
+	size_t limit;   /* length; blank: truncation of the fixer, 0 none */
 	pcre2_code *re; /* charset, pattern */
 	enum blank_fixer fixer;
 	char *ns; /* duplicate: namespace of dup_key */
@@ -83,8 +84,9 @@ struct rule {
 };
 
 struct chain {
-	char *attribute; /* as the pack names it, looked up case-insensitively */
-	char *label;	 /* ATTRIBUTE column, e.g. "mailnickname" */
+	char *attribute; /* as the pack names it, looked up case-insensitively
+			  */
+	char *label;     /* ATTRIBUTE column, e.g. "mailnickname" */
 	bool all_values; /* every value its own chain (proxyAddresses) */
 	struct rule *rules;
 	size_t nrules;
@@ -137,8 +139,7 @@ struct ruleset {
  * (name, skips, chains).  Returns false after logging "origin:line: …".
  */
 bool
-pack_parse(struct ruleset *rs, const char *xml, size_t len,
-	   const char *origin);
+pack_parse(struct ruleset *rs, const char *xml, size_t len, const char *origin);
 
 /* Compiles a pattern for values (UTF, $ = end of value) or skips
  * (bytes, ASCII case-insensitive); NULL after logging. */

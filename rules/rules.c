@@ -34,8 +34,14 @@ extern const size_t tld_builtin_len;
  * after the rules show (objectSid, userAccountControl).
  */
 static const char *const base_attrs[] = {
-	"objectClass", "objectGUID", "objectCategory", "objectSid",
-	"userAccountControl", "distinguishedName", "cn", NULL,
+	"objectClass",
+	"objectGUID",
+	"objectCategory",
+	"objectSid",
+	"userAccountControl",
+	"distinguishedName",
+	"cn",
+	NULL,
 };
 
 /* What the blank fixers read. */
@@ -149,18 +155,17 @@ build_info(struct ruleset *rs)
 static bool
 compile_rfc(struct ruleset *rs)
 {
-	rs->rfc_domain = pack_compile(DOMAIN, false, false, "rfc2822", 0,
-				      "pattern");
-	rs->rfc_local = pack_compile("^" ATOM "(?:\\." ATOM ")*@", false,
-				     false, "rfc2822", 0, "pattern");
-	rs->rfc_format = pack_compile("^" ATOM "(?:\\." ATOM ")*" DOMAIN,
-				      false, false, "rfc2822", 0, "pattern");
+	rs->rfc_domain =
+		pack_compile(DOMAIN, false, false, "rfc2822", 0, "pattern");
+	rs->rfc_local = pack_compile("^" ATOM "(?:\\." ATOM ")*@", false, false,
+				     "rfc2822", 0, "pattern");
+	rs->rfc_format = pack_compile("^" ATOM "(?:\\." ATOM ")*" DOMAIN, false,
+				      false, "rfc2822", 0, "pattern");
 	return rs->rfc_domain && rs->rfc_local && rs->rfc_format;
 }
 
 struct ruleset *
-ruleset_load(const char *pack, const struct ruleset_opts *opts,
-	     enum status *st)
+ruleset_load(const char *pack, const struct ruleset_opts *opts, enum status *st)
 {
 	struct ruleset *rs = xcalloc(1, sizeof(*rs));
 	char *file = NULL, *tldfile = NULL;
@@ -330,8 +335,8 @@ has_value(const struct scan_entry *e, const char *name)
 
 /* 1 match, 0 none, -1 error (logged with the object's DN). */
 static int
-re_match(const struct ectx *x, const pcre2_code *re, const char *s,
-	 size_t len, bool utf)
+re_match(const struct ectx *x, const pcre2_code *re, const char *s, size_t len,
+	 bool utf)
 {
 	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
 	int rc = pcre2_match(re, (PCRE2_SPTR)s, len, 0,
@@ -403,7 +408,8 @@ cond_holds(const struct ectx *x, const struct rule_cond *c, const char *orig)
 		return false;
 	}
 	size_t len = strlen(orig);
-	if (c->if_value != NULL && re_match(x, c->if_value, orig, len, true) != 1) {
+	if (c->if_value != NULL &&
+	    re_match(x, c->if_value, orig, len, true) != 1) {
 		return false;
 	}
 	if (c->unless_value != NULL &&
@@ -432,7 +438,8 @@ blank_fix(const struct ectx *x, const struct rule *r)
 		v = xstrdup("");
 		break;
 	case FIXER_CONTACT_NICKNAME: {
-		/* idfix.md §6.2: givenName[.sn], else sAMAccountName, else cn */
+		/* idfix.md §6.2: givenName[.sn], else sAMAccountName, else cn
+		 */
 		struct strbuf sb;
 		strbuf_init(&sb);
 		char *given = first_utf8(x->e, "givenName");
@@ -659,7 +666,7 @@ struct step {
 };
 
 static const char *const flag_names[] = {
-	"Format",	  "Blank",	"Duplicate", "Character",
+	"Format",         "Blank",      "Duplicate", "Character",
 	"TopLevelDomain", "DomainPart", "LocalPart", "Length",
 };
 
@@ -841,8 +848,8 @@ run_absent(const struct ectx *x, const struct chain *ch)
 		struct result res;
 		run_check(x, r, "", &res);
 		struct step s = {r->id, r->error, 0, res.action, r->severity};
-		enum status st = emit(x, ch, "", res.proposal, &s, 1, NULL, 0,
-				      NULL);
+		enum status st =
+			emit(x, ch, "", res.proposal, &s, 1, NULL, 0, NULL);
 		free(res.proposal);
 		return st;
 	}

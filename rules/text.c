@@ -1,9 +1,10 @@
+#include "rules/text.h"
+
 #include <string.h>
 #include <strings.h>
 
 #include "common/strbuf.h"
 #include "common/xalloc.h"
-#include "rules/text.h"
 
 /* Length of the well-formed sequence at s (at most n bytes), 0 if none. */
 static size_t
@@ -99,8 +100,9 @@ text_utf8_decode(const char *s, uint32_t *cp)
 		      ((uint32_t)(p[1] & 0x3f) << 6) | (p[2] & 0x3f);
 		return 3;
 	}
-	*cp = ((uint32_t)(p[0] & 0x07) << 18) | ((uint32_t)(p[1] & 0x3f) << 12) |
-	      ((uint32_t)(p[2] & 0x3f) << 6) | (p[3] & 0x3f);
+	*cp = ((uint32_t)(p[0] & 0x07) << 18) |
+	      ((uint32_t)(p[1] & 0x3f) << 12) | ((uint32_t)(p[2] & 0x3f) << 6) |
+	      (p[3] & 0x3f);
 	return 4;
 }
 

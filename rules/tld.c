@@ -1,5 +1,7 @@
 #define LOG_MODULE "rules"
 
+#include "rules/tld.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +9,6 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "rules/text.h"
-#include "rules/tld.h"
 
 /* Open addressing, power-of-two table, at most half full. */
 struct tld_set {
@@ -91,8 +92,8 @@ tld_set_parse(const char *text, size_t len, const char *origin)
 			continue;
 		}
 		if (strpbrk(name, ". \t") != NULL) {
-			LOG_ERR("%s:%zu: '%s' is not a top-level domain", origin,
-				lineno, t);
+			LOG_ERR("%s:%zu: '%s' is not a top-level domain",
+				origin, lineno, t);
 			free(t);
 			tld_set_free(set);
 			return NULL;

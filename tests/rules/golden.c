@@ -53,11 +53,13 @@ on_finding(void *ctx, const struct finding *f)
 		r->c = xreallocarray(r->c, r->cap, sizeof(*r->c));
 	}
 	r->c[r->n++] = (struct cand){
-		dup0(f->dn),	  dup0(f->objectclass), dup0(f->attribute),
-		dup0(f->value),	  dup0(f->rule),	dup0(f->error),
-		dup0(f->update),  dup0(f->proposed_action),
-		dup0(f->dup_key), dup0(f->dup_rule),	dup0(f->dup_error),
-		dup0(f->dup_update), dup0(f->dup_action),
+		dup0(f->dn),         dup0(f->objectclass),
+		dup0(f->attribute),  dup0(f->value),
+		dup0(f->rule),       dup0(f->error),
+		dup0(f->update),     dup0(f->proposed_action),
+		dup0(f->dup_key),    dup0(f->dup_rule),
+		dup0(f->dup_error),  dup0(f->dup_update),
+		dup0(f->dup_action),
 	};
 	return STATUS_OK;
 }
@@ -67,8 +69,8 @@ add_line(struct run *r, char *line)
 {
 	if (r->nlines == r->linecap) {
 		r->linecap = r->linecap ? r->linecap * 2 : 64;
-		r->lines = xreallocarray(r->lines, r->linecap,
-					 sizeof(*r->lines));
+		r->lines =
+			xreallocarray(r->lines, r->linecap, sizeof(*r->lines));
 	}
 	r->lines[r->nlines++] = line;
 }
@@ -78,10 +80,11 @@ static bool
 utf8_ok(const unsigned char *p)
 {
 	while (*p) {
-		int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1
-				 : (*p & 0xf0) == 0xe0	    ? 2
-				 : (*p & 0xf8) == 0xf0	    ? 3
-							    : -1;
+		int n = *p < 0x80             ? 0
+			: (*p & 0xe0) == 0xc0 ? 1
+			: (*p & 0xf0) == 0xe0 ? 2
+			: (*p & 0xf8) == 0xf0 ? 3
+					      : -1;
 		if (n < 0) {
 			return false;
 		}
@@ -192,7 +195,11 @@ resolve(struct run *r)
 		}
 		struct strbuf sb;
 		strbuf_init(&sb);
-		const char *f[] = {c->dn, c->cls, c->attr, error, c->value,
+		const char *f[] = {c->dn,
+				   c->cls,
+				   c->attr,
+				   error,
+				   c->value,
 				   dup ? c->dup_update : c->update,
 				   dup ? c->dup_action : c->action,
 				   dup ? c->dup_rule : c->rule};
@@ -222,7 +229,8 @@ read_expected(const char *path, size_t *n)
 	size_t lcap = 0;
 	ssize_t len;
 	while ((len = getline(&line, &lcap, fp)) >= 0) {
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) {
+		while (len > 0 &&
+		       (line[len - 1] == '\n' || line[len - 1] == '\r')) {
 			line[--len] = '\0';
 		}
 		if (len == 0 || line[0] == '#') {
@@ -243,7 +251,8 @@ int
 main(int argc, char **argv)
 {
 	if (argc < 4) {
-		fprintf(stderr, "usage: golden PACK LDIF EXPECTED [--reverse] [--print]\n");
+		fprintf(stderr,
+			"usage: golden PACK LDIF EXPECTED [--reverse] [--print]\n");
 		return 2;
 	}
 	bool reverse = false, print = false;
@@ -326,9 +335,10 @@ main(int argc, char **argv)
 	free(r.lines);
 	for (size_t i = 0; i < r.n; i++) {
 		struct cand *c = &r.c[i];
-		char *all[] = {c->dn, c->cls, c->attr, c->value, c->rule,
-			       c->error, c->update, c->action, c->dup_key,
-			       c->dup_rule, c->dup_error, c->dup_update,
+		char *all[] = {c->dn,        c->cls,       c->attr,
+			       c->value,     c->rule,      c->error,
+			       c->update,    c->action,    c->dup_key,
+			       c->dup_rule,  c->dup_error, c->dup_update,
 			       c->dup_action};
 		for (size_t k = 0; k < 13; k++) {
 			free(all[k]);

@@ -36,10 +36,12 @@ on_finding(void *ctx, const struct finding *f)
 	struct collect *c = ctx;
 	if (c->n < 64) {
 		c->rows[c->n++] = (struct row){
-			dup0(f->attribute), dup0(f->value),	 dup0(f->rule),
-			dup0(f->error),	    dup0(f->update),	 dup0(f->proposed_action),
-			dup0(f->dup_key),   dup0(f->dup_error), dup0(f->dup_update),
-			dup0(f->dup_action), dup0(f->dup_rule),
+			dup0(f->attribute),  dup0(f->value),
+			dup0(f->rule),       dup0(f->error),
+			dup0(f->update),     dup0(f->proposed_action),
+			dup0(f->dup_key),    dup0(f->dup_error),
+			dup0(f->dup_update), dup0(f->dup_action),
+			dup0(f->dup_rule),
 		};
 	}
 	return c->answer;
@@ -58,9 +60,10 @@ reset(struct collect *c)
 {
 	for (int i = 0; i < c->n; i++) {
 		struct row *r = &c->rows[i];
-		char *all[] = {r->attribute, r->value, r->rule, r->error,
-			       r->update, r->action, r->dup_key, r->dup_error,
-			       r->dup_update, r->dup_action, r->dup_rule};
+		char *all[] = {r->attribute,  r->value,     r->rule,
+			       r->error,      r->update,    r->action,
+			       r->dup_key,    r->dup_error, r->dup_update,
+			       r->dup_action, r->dup_rule};
 		for (size_t k = 0; k < sizeof(all) / sizeof(*all); k++) {
 			free(all[k]);
 		}
@@ -160,18 +163,42 @@ test_attributes(void)
 {
 	/* idfix.md §2.4: both request lists, plus the object's key. */
 	static const char *const mt[] = {
-		"cn", "displayName", "distinguishedName", "givenName",
-		"groupType", "homeMdb", "isCriticalSystemObject", "mail",
-		"mailnickname", "msExchHideFromAddressLists",
-		"msExchRecipientTypeDetails", "objectClass", "proxyAddresses",
-		"sAMAccountName", "targetAddress", "userPrincipalName",
-		"objectGUID", "objectCategory", NULL,
+		"cn",
+		"displayName",
+		"distinguishedName",
+		"givenName",
+		"groupType",
+		"homeMdb",
+		"isCriticalSystemObject",
+		"mail",
+		"mailnickname",
+		"msExchHideFromAddressLists",
+		"msExchRecipientTypeDetails",
+		"objectClass",
+		"proxyAddresses",
+		"sAMAccountName",
+		"targetAddress",
+		"userPrincipalName",
+		"objectGUID",
+		"objectCategory",
+		NULL,
 	};
 	static const char *const d[] = {
-		"cn", "displayName", "distinguishedName", "givenName",
-		"homeMdb", "mail", "mailnickname", "objectClass",
-		"proxyAddresses", "sAMAccountName", "sn", "targetAddress",
-		"isCriticalSystemObject", "objectGUID", NULL,
+		"cn",
+		"displayName",
+		"distinguishedName",
+		"givenName",
+		"homeMdb",
+		"mail",
+		"mailnickname",
+		"objectClass",
+		"proxyAddresses",
+		"sAMAccountName",
+		"sn",
+		"targetAddress",
+		"isCriticalSystemObject",
+		"objectGUID",
+		NULL,
 	};
 	enum status st;
 	struct ruleset *rs = ruleset_load("multi-tenant", NULL, &st);
@@ -216,7 +243,8 @@ test_hash(void)
 	sha256_init(&h);
 	sha256_update(&h, "abc", 3);
 	sha256_hex(&h, hex);
-	is_str(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+	is_str(hex,
+	       "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
 	       "SHA-256 of abc");
 	sha256_init(&h);
 	char block[1000];
@@ -225,19 +253,23 @@ test_hash(void)
 		sha256_update(&h, block, sizeof(block));
 	}
 	sha256_hex(&h, hex);
-	is_str(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0",
+	is_str(hex,
+	       "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0",
 	       "SHA-256 of a million a");
 }
 
 static void
 test_text(void)
 {
-	is_int(text_utf16_len("a\xf0\x9f\x98\x80"), 3, "surrogate pair counts 2");
-	is_int(text_utf16_len("\xc3\xa9\xe2\x82\xac"), 2, "BMP characters count 1");
+	is_int(text_utf16_len("a\xf0\x9f\x98\x80"), 3,
+	       "surrogate pair counts 2");
+	is_int(text_utf16_len("\xc3\xa9\xe2\x82\xac"), 2,
+	       "BMP characters count 1");
 	is_int(text_utf16_prefix("aa\xf0\x9f\x98\x80", 3), 2,
 	       "the cut never splits a pair");
 	is_int(text_utf16_prefix("aa\xf0\x9f\x98\x80", 4), 6, "the pair fits");
-	is_int(text_utf16_prefix("a\xc3\xa9z", 2), 3, "UTF-8 sequence kept whole");
+	is_int(text_utf16_prefix("a\xc3\xa9z", 2), 3,
+	       "UTF-8 sequence kept whole");
 	ok(text_utf8_valid("abc\xc3\xa9", 5), "valid UTF-8");
 	ok(!text_utf8_valid("\xc0\xaf", 2), "overlong rejected");
 	ok(!text_utf8_valid("\xed\xa0\x80", 3), "surrogate rejected");
@@ -247,10 +279,13 @@ test_text(void)
 	char *r = text_utf8_repair("a\xffz\xe2\x82", 5);
 	is_str(r, "az", "repair drops bad bytes");
 	free(r);
-	char *f = text_fold("SMTP:\xc3\x84" "Bc@X.COM \xce\xa3\xce\x91\xcf\x82 "
+	char *f = text_fold("SMTP:\xc3\x84"
+			    "Bc@X.COM \xce\xa3\xce\x91\xcf\x82 "
 			    "\xd0\x9f\xd0\xa0\xd0\x98 \xc5\xbd \xc3\x9f");
-	is_str(f, "smtp:\xc3\xa4" "bc@x.com \xcf\x83\xce\xb1\xcf\x83 "
-		  "\xd0\xbf\xd1\x80\xd0\xb8 \xc5\xbe \xc3\x9f",
+	is_str(f,
+	       "smtp:\xc3\xa4"
+	       "bc@x.com \xcf\x83\xce\xb1\xcf\x83 "
+	       "\xd0\xbf\xd1\x80\xd0\xb8 \xc5\xbe \xc3\x9f",
 	       "folding: ASCII, Latin-1, Greek (final sigma), Cyrillic, Latin Ext-A");
 	free(f);
 	char *t = text_trim("\xc2\xa0 x y\t\xe3\x80\x80");
@@ -261,13 +296,15 @@ test_text(void)
 static void
 test_tld(void)
 {
-	const char *list = "# comment\n.COM\nnet # trailing\n\n  org  \nxn--p1ai\n"
-			   "\xd1\x80\xd1\x84\n";
+	const char *list =
+		"# comment\n.COM\nnet # trailing\n\n  org  \nxn--p1ai\n"
+		"\xd1\x80\xd1\x84\n";
 	struct tld_set *s = tld_set_parse(list, strlen(list), "t.txt");
 	ok(s != NULL, "TLD list parses");
 	is_int(tld_set_count(s), 5, "five TLDs");
 	ok(tld_set_has(s, "com") && tld_set_has(s, "org") &&
-		   tld_set_has(s, "\xd1\x80\xd1\x84") && !tld_set_has(s, "local"),
+		   tld_set_has(s, "\xd1\x80\xd1\x84") &&
+		   !tld_set_has(s, "local"),
 	   "look-ups");
 	tld_set_free(s);
 	const char *bad = "com\nco.uk\n";
@@ -284,7 +321,8 @@ test_tld(void)
 	struct collect c = {0};
 	check(rs, e, &c);
 	const struct row *r = find(&c, "userPrincipalName");
-	ok(r != NULL && r->error == NULL, ".app is a TLD (IdFix's list lacks it)");
+	ok(r != NULL && r->error == NULL,
+	   ".app is a TLD (IdFix's list lacks it)");
 	ruleset_free(rs);
 
 	/* --tld-file replaces the list. */
@@ -302,7 +340,8 @@ test_tld(void)
 	ruleset_free(rs);
 	o.tld_file = "/nonexistent/tlds.txt";
 	rs = ruleset_load("multi-tenant", &o, &st);
-	ok(rs == NULL && st == STATUS_ERR_CONFIG, "missing TLD file is an error");
+	ok(rs == NULL && st == STATUS_ERR_CONFIG,
+	   "missing TLD file is an error");
 	unlink(path);
 	reset(&c);
 	scan_entry_free(e);
@@ -328,7 +367,8 @@ load_fails(const char *xml, const char *want, const char *what)
 	snprintf(expect, sizeof(expect), "%s%s", path, want);
 	bool msg = strstr(log_last_error(), expect) != NULL;
 	if (!msg) {
-		printf("#   got  '%s'\n#   want '%s'\n", log_last_error(), expect);
+		printf("#   got  '%s'\n#   want '%s'\n", log_last_error(),
+		       expect);
 	}
 	ok(failed && msg, what);
 	ruleset_free(rs);
@@ -336,53 +376,70 @@ load_fails(const char *xml, const char *want, const char *what)
 	return failed && msg;
 }
 
-#define HEAD "<?xml version=\"1.0\"?>\n<pack name=\"p\">\n<chain attribute=\"mail\">\n"
+#define HEAD                                                                   \
+	"<?xml version=\"1.0\"?>\n<pack name=\"p\">\n<chain attribute=\"mail\">\n"
 #define TAIL "</chain>\n</pack>\n"
 #define DESC "<description>d</description></rule>\n"
 
 static void
 test_pack_errors(void)
 {
-	load_fails(HEAD "<rule id=\"a\" check=\"lenght\" limit=\"3\">" DESC TAIL,
-		   ":4: rule a: unknown check kind 'lenght'", "unknown check kind");
+	load_fails(HEAD
+		   "<rule id=\"a\" check=\"lenght\" limit=\"3\">" DESC TAIL,
+		   ":4: rule a: unknown check kind 'lenght'",
+		   "unknown check kind");
 	load_fails(HEAD "<rule id=\"a\" check=\"length\">" DESC TAIL,
 		   ":4: rule a: a length check needs a limit", "missing limit");
-	load_fails(HEAD "<rule id=\"a\" check=\"length\" limit=\"-3\">" DESC TAIL,
+	load_fails(HEAD
+		   "<rule id=\"a\" check=\"length\" limit=\"-3\">" DESC TAIL,
 		   ":4: rule a: bad limit '-3'", "negative limit");
-	load_fails(HEAD "<rule id=\"a\" check=\"length\" limit=\"12x\">" DESC TAIL,
+	load_fails(HEAD
+		   "<rule id=\"a\" check=\"length\" limit=\"12x\">" DESC TAIL,
 		   ":4: rule a: bad limit '12x'", "limit with junk");
-	load_fails(HEAD "<rule id=\"a\" check=\"pattern\" pattern=\"(open\">" DESC TAIL,
-		   ":4: invalid pattern '(open': missing closing parenthesis at offset 5",
-		   "invalid PCRE2 pattern");
-	load_fails(HEAD "<rule id=\"a\" check=\"charset\" set=\"z-a\">" DESC TAIL,
+	load_fails(
+		HEAD
+		"<rule id=\"a\" check=\"pattern\" pattern=\"(open\">" DESC TAIL,
+		":4: invalid pattern '(open': missing closing parenthesis at offset 5",
+		"invalid PCRE2 pattern");
+	load_fails(HEAD
+		   "<rule id=\"a\" check=\"charset\" set=\"z-a\">" DESC TAIL,
 		   ":4: invalid character set '[z-a]': range out of order",
 		   "invalid character set");
 	load_fails(HEAD "<rule id=\"a\" check=\"length\" limt=\"3\">" DESC TAIL,
-		   ":4: unknown attribute 'limt' on <rule>", "typo in an attribute");
+		   ":4: unknown attribute 'limt' on <rule>",
+		   "typo in an attribute");
 	load_fails(HEAD "<rule check=\"length\" limit=\"3\">" DESC TAIL,
 		   ":4: <rule> needs a non-empty id attribute", "missing id");
 	load_fails(HEAD "<rule id=\"a\" check=\"length\" limit=\"3\"/>\n" TAIL,
 		   ":4: rule a needs a <description>", "missing description");
-	load_fails(HEAD "<rule id=\"a\" check=\"length\" limit=\"3\" severity=\"fatal\">"
-			DESC TAIL,
-		   ":4: rule a: severity 'fatal'", "bad severity");
+	load_fails(
+		HEAD
+		"<rule id=\"a\" check=\"length\" limit=\"3\" severity=\"fatal\">" DESC
+			TAIL,
+		":4: rule a: severity 'fatal'", "bad severity");
 	load_fails(HEAD "<rule id=\"a\" check=\"length\" limit=\"3\">" DESC
 			"<rule id=\"a\" check=\"blank\">" DESC TAIL,
 		   ":5: rule id 'a' is used twice", "duplicate id");
-	load_fails(HEAD "<rule id=\"a\" check=\"blank\" fixer=\"magic\">" DESC TAIL,
+	load_fails(HEAD
+		   "<rule id=\"a\" check=\"blank\" fixer=\"magic\">" DESC TAIL,
 		   ":4: rule a: unknown fixer 'magic'", "unknown fixer");
-	load_fails("<?xml version=\"1.0\"?>\n<!DOCTYPE pack [\n<!ENTITY x \"y\">\n]>\n"
-		   "<pack name=\"&x;\"/>\n",
-		   ":2: a DOCTYPE is not allowed", "DOCTYPE refused");
-	load_fails("<?xml version=\"1.0\"?>\n<pack name=\"p\">\n<chain attribute=\"mail\">\n"
-		   "</pack>\n",
-		   ":4: ", "not well-formed");
+	load_fails(
+		"<?xml version=\"1.0\"?>\n<!DOCTYPE pack [\n<!ENTITY x \"y\">\n]>\n"
+		"<pack name=\"&x;\"/>\n",
+		":2: a DOCTYPE is not allowed", "DOCTYPE refused");
+	load_fails(
+		"<?xml version=\"1.0\"?>\n<pack name=\"p\">\n<chain attribute=\"mail\">\n"
+		"</pack>\n",
+		":4: ", "not well-formed");
 	load_fails("", ": the rule pack is empty", "empty file");
-	load_fails("<?xml version=\"1.0\"?>\n<pack name=\"p\">\n<skip reason=\"r\">"
-		   "<number attribute=\"groupType\" lt=\"x\"/></skip>\n</pack>\n",
-		   ":3: <number>: bad number list 'x'", "bad number in a skip");
-	load_fails("<?xml version=\"1.0\"?>\n<rules/>\n", ":2: the root element must be <pack>",
-		   "wrong root");
+	load_fails("\xff\xfe<\0?\0", ":1: a rule pack must be UTF-8",
+		   "UTF-16 refused");
+	load_fails(
+		"<?xml version=\"1.0\"?>\n<pack name=\"p\">\n<skip reason=\"r\">"
+		"<number attribute=\"groupType\" lt=\"x\"/></skip>\n</pack>\n",
+		":3: <number>: bad number list 'x'", "bad number in a skip");
+	load_fails("<?xml version=\"1.0\"?>\n<rules/>\n",
+		   ":2: the root element must be <pack>", "wrong root");
 
 	enum status st;
 	struct ruleset *rs = ruleset_load("/nonexistent/pack.xml", NULL, &st);
@@ -402,7 +459,8 @@ test_custom_pack(void)
 		"</chain></pack>\n";
 	char path[] = "/tmp/pack-XXXXXX";
 	int fd = mkstemp(path);
-	ok(fd >= 0 && write(fd, xml, strlen(xml)) == (ssize_t)strlen(xml), "pack written");
+	ok(fd >= 0 && write(fd, xml, strlen(xml)) == (ssize_t)strlen(xml),
+	   "pack written");
 	close(fd);
 	enum status st;
 	struct ruleset *rs = ruleset_load(path, NULL, &st);
@@ -455,9 +513,11 @@ test_chain_and_duplicates(void)
 		is_str(r->update, "UpN@Contoso.com", "plain update");
 		is_str(r->dup_key, "userprincipalname:upn@contoso.com",
 		       "dup_key: namespace + folded fixed value");
-		is_str(r->dup_error, "Character, Duplicate", "dup: chain order");
+		is_str(r->dup_error, "Character, Duplicate",
+		       "dup: chain order");
 		is_str(r->dup_action, "Edit", "dup of a changed value: Edit");
-		is_str(r->dup_rule, "upn.character", "dup rule: the first failed");
+		is_str(r->dup_rule, "upn.character",
+		       "dup rule: the first failed");
 	}
 	scan_entry_free(e);
 
@@ -480,12 +540,17 @@ test_chain_and_duplicates(void)
 	add(e, "proxyAddresses", "SMTP:\xc3\x84nne@Contoso.com");
 	add(e, "proxyAddresses", "sip:\xc3\xa4nne@contoso.com");
 	check(rs, e, &c);
-	ok(c.n == 2 && strcmp(c.rows[0].dup_key, "proxyaddresses:smtp:\xc3\xa4nne@contoso.com") == 0 &&
-		   strcmp(c.rows[1].dup_key, "proxyaddresses:sip:\xc3\xa4nne@contoso.com") == 0,
+	ok(c.n == 2 &&
+		   strcmp(c.rows[0].dup_key,
+			  "proxyaddresses:smtp:\xc3\xa4nne@contoso.com") == 0 &&
+		   strcmp(c.rows[1].dup_key,
+			  "proxyaddresses:sip:\xc3\xa4nne@contoso.com") == 0,
 	   "proxy keys keep the prefix and fold the rest");
-	ok(c.n == 2 && c.rows[0].error && strcmp(c.rows[0].error, "LocalPart") == 0,
+	ok(c.n == 2 && c.rows[0].error &&
+		   strcmp(c.rows[0].error, "LocalPart") == 0,
 	   "non-ASCII local part: LocalPart");
-	ok(c.n == 2 && strcmp(c.rows[0].dup_error, "Duplicate, LocalPart") == 0 &&
+	ok(c.n == 2 &&
+		   strcmp(c.rows[0].dup_error, "Duplicate, LocalPart") == 0 &&
 		   strcmp(c.rows[0].dup_action, "Edit") == 0 &&
 		   strcmp(c.rows[0].dup_update, "SMTP:nne@Contoso.com") == 0,
 	   "dup variant: Duplicate before LocalPart, UPDATE/ACTION of the last failure");
@@ -494,7 +559,9 @@ test_chain_and_duplicates(void)
 	/* K (Kelvin) and long s are not [a-z]. */
 	e = user("Kelvin");
 	add(e, "displayName", "x");
-	add(e, "userPrincipalName", "\xe2\x84\xaa" "a\xc5\xbf@contoso.com");
+	add(e, "userPrincipalName",
+	    "\xe2\x84\xaa"
+	    "a\xc5\xbf@contoso.com");
 	check(rs, e, &c);
 	r = find(&c, "userPrincipalName");
 	ok(r && r->error && strcmp(r->error, "LocalPart") == 0 &&
@@ -505,7 +572,9 @@ test_chain_and_duplicates(void)
 	/* Invalid UTF-8: no crash, a Character finding, the chain goes on. */
 	e = user("Bad Bytes");
 	add(e, "displayName", "x");
-	add(e, "proxyAddresses", "smtp:b\xff" "ad@contoso.com");
+	add(e, "proxyAddresses",
+	    "smtp:b\xff"
+	    "ad@contoso.com");
 	scan_entry_add(e, "givenName", "Jo\0hn", 5);
 	check(rs, e, &c);
 	r = find(&c, "proxyAddresses");
@@ -530,7 +599,8 @@ test_chain_and_duplicates(void)
 	reset(&c);
 	c.answer = STATUS_ERR_STORE;
 	struct rule_sink sink = {on_finding, on_skipped, &c};
-	is_int(ruleset_check(rs, e, &sink), STATUS_ERR_STORE, "sink status returned");
+	is_int(ruleset_check(rs, e, &sink), STATUS_ERR_STORE,
+	       "sink status returned");
 	is_int(c.n, 1, "no finding after the sink failed");
 	scan_entry_free(e);
 
@@ -546,7 +616,8 @@ test_chain_and_duplicates(void)
 	bool shown = false;
 	for (size_t i = 0; i < ruleset_count(rs); i++) {
 		ruleset_info(rs, i, &info);
-		shown |= strcmp(info.id, "displayname.blank") == 0 && !info.enabled;
+		shown |= strcmp(info.id, "displayname.blank") == 0 &&
+			 !info.enabled;
 	}
 	ok(shown, "listed as disabled");
 	scan_entry_free(e);
@@ -568,13 +639,16 @@ test_skips(void)
 		{"Guest Services", "sAMAccountName", "guestsvc", ""},
 		{"Iwamoto, Kenji", "sAMAccountName", "kiwamoto", ""},
 		{"Administration Team", "sAMAccountName", "adminteam", ""},
-		{"SUPPORT_388945a0", "sAMAccountName", "SUPPORT_388945a0", "well-known account"},
+		{"SUPPORT_388945a0", "sAMAccountName", "SUPPORT_388945a0",
+		 "well-known account"},
 		{"Support_388945a0x", "sAMAccountName", "sup", ""},
-		{"PC01", "sAMAccountName", "PC01$", "machine or service account (name ends with $)"},
+		{"PC01", "sAMAccountName", "PC01$",
+		 "machine or service account (name ends with $)"},
 		{"Arb", "msExchRecipientTypeDetails", "8388608",
 		 "Exchange system mailbox (msExchRecipientTypeDetails)"},
 		{"Arb Hex", "msExchRecipientTypeDetails", "0x800000", ""},
-		{"Crit", "isCriticalSystemObject", "true", "critical system object"},
+		{"Crit", "isCriticalSystemObject", "true",
+		 "critical system object"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		struct scan_entry *e = user(cases[i].cn);

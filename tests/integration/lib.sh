@@ -16,9 +16,15 @@ for tool in slapd ldapsearch sqlite3 python3; do
 		{ echo "Bail out! $tool is not installed (run scripts/bootstrap)"; exit 1; }
 done
 
-# libldap must not pick up a user's ~/.ldaprc or /etc/ldap/ldap.conf (a
-# TLS_REQCERT never there would hide a certificate failure).
-export LDAPNOINIT=1
+# libldap (syncready's and the ldap* tools') must not pick up a user's
+# ~/.ldaprc or LDAP* settings from the caller's environment; and a
+# "TLS_REQCERT never" in /etc/ldap/ldap.conf must not hide a certificate
+# failure (environment variables override the file).  LDAPTLS_* set by a
+# test after sourcing this still apply: e.g. LDAPTLS_CACERT=$CA_FILE for
+# ldapsearch -ZZ.
+while read -r v; do unset "$v"; done < <(env | sed -n 's/^\(LDAP[A-Z_]*\)=.*/\1/p')
+export LDAPRC=.syncready-tests-read-no-ldaprc
+export LDAPTLS_REQCERT=demand
 unset SYNCREADY_PASSWORD
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/syncready-it.XXXXXX")

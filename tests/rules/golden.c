@@ -5,10 +5,13 @@
  * its dup_* variant), and compares the rows with an expected file.
  *
  *   golden PACK FIXTURE.ldif EXPECTED [--reverse] [--print]
+ *   golden PACK FIXTURE.ldif --orders
  *
  * --reverse feeds the objects in reverse order and every attribute's
- * values reversed: the rows must not change.  --print writes the rows
- * instead of comparing (to review a new fixture by hand).
+ * values reversed: the rows must not change.  --orders scans in both
+ * orders in one run and compares the two (for a fixture without expected
+ * rows).  --print writes the rows instead of comparing (to review a new
+ * fixture by hand).
  *
  * Expected file: one row per line, tab-separated, with \\ \t \n \r and
  * \xNN escapes:  DN OBJECTCLASS ATTRIBUTE ERROR VALUE UPDATE ACTION RULE
@@ -247,15 +250,83 @@ read_expected(const char *path, size_t *n)
 	return v;
 }
 
+/* Runs every entry through the pack and resolves the candidates. */
+static bool
+scan_rows(const struct ruleset *rs, struct scan_entry **entries, size_t n,
+	  bool reverse, struct run *r)
+{
+	struct rule_sink sink = {on_finding, on_skipped, r};
+	for (size_t i = 0; i < n; i++) {
+		struct scan_entry *x = entries[reverse ? n - 1 - i : i];
+		if (reverse) {
+			reverse_values(x);
+		}
+		if (ruleset_check(rs, x, &sink) != STATUS_OK) {
+			return false;
+		}
+	}
+	resolve(r);
+	qsort(r->lines, r->nlines, sizeof(*r->lines), cmp_str);
+	return true;
+}
+
+/* Compares two sorted row lists; prints the differences. */
+static int
+compare(char **got, size_t ngot, char **want, size_t nwant)
+{
+	int rc = 0;
+	size_t i = 0, j = 0;
+	while (i < ngot || j < nwant) {
+		int c = i == ngot    ? 1
+			: j == nwant ? -1
+				     : strcmp(got[i], want[j]);
+		if (c == 0) {
+			i++;
+			j++;
+		} else if (c < 0) {
+			printf("unexpected: %s\n", got[i++]);
+			rc = 1;
+		} else {
+			printf("missing:    %s\n", want[j++]);
+			rc = 1;
+		}
+	}
+	printf("%zu rows, %zu expected: %s\n", ngot, nwant, rc ? "FAIL" : "ok");
+	return rc;
+}
+
+static void
+run_release(struct run *r)
+{
+	for (size_t i = 0; i < r->nlines; i++) {
+		free(r->lines[i]);
+	}
+	free(r->lines);
+	for (size_t i = 0; i < r->n; i++) {
+		struct cand *c = &r->c[i];
+		char *all[] = {c->dn,        c->cls,       c->attr,
+			       c->value,     c->rule,      c->error,
+			       c->update,    c->action,    c->dup_key,
+			       c->dup_rule,  c->dup_error, c->dup_update,
+			       c->dup_action};
+		for (size_t k = 0; k < sizeof(all) / sizeof(*all); k++) {
+			free(all[k]);
+		}
+	}
+	free(r->c);
+	memset(r, 0, sizeof(*r));
+}
+
 int
 main(int argc, char **argv)
 {
 	if (argc < 4) {
-		fprintf(stderr,
-			"usage: golden PACK LDIF EXPECTED [--reverse] [--print]\n");
+		fprintf(stderr, "usage: golden PACK LDIF EXPECTED|--orders "
+				"[--reverse] [--print]\n");
 		return 2;
 	}
 	bool reverse = false, print = false;
+	bool orders = strcmp(argv[3], "--orders") == 0;
 	for (int i = 4; i < argc; i++) {
 		reverse |= strcmp(argv[i], "--reverse") == 0;
 		print |= strcmp(argv[i], "--print") == 0;
@@ -284,21 +355,19 @@ main(int argc, char **argv)
 		return 1;
 	}
 	struct run r = {0};
-	struct rule_sink sink = {on_finding, on_skipped, &r};
-	for (size_t i = 0; i < n; i++) {
-		struct scan_entry *x = entries[reverse ? n - 1 - i : i];
-		if (reverse) {
-			reverse_values(x);
-		}
-		if (ruleset_check(rs, x, &sink) != STATUS_OK) {
+	if (!scan_rows(rs, entries, n, reverse && !orders, &r)) {
+		return 1;
+	}
+	int rc = 0;
+	if (orders) {
+		/* The same entries backwards, values reversed: same rows. */
+		struct run back = {0};
+		if (!scan_rows(rs, entries, n, true, &back)) {
 			return 1;
 		}
-	}
-	resolve(&r);
-	qsort(r.lines, r.nlines, sizeof(*r.lines), cmp_str);
-
-	int rc = 0;
-	if (print) {
+		rc = compare(back.lines, back.nlines, r.lines, r.nlines);
+		run_release(&back);
+	} else if (print) {
 		for (size_t i = 0; i < r.nlines; i++) {
 			printf("%s\n", r.lines[i]);
 		}
@@ -306,45 +375,13 @@ main(int argc, char **argv)
 		size_t nexp;
 		char **exp = read_expected(argv[3], &nexp);
 		qsort(exp, nexp, sizeof(*exp), cmp_str);
-		size_t i = 0, j = 0;
-		while (i < r.nlines || j < nexp) {
-			int c = i == r.nlines ? 1
-				: j == nexp   ? -1
-					      : strcmp(r.lines[i], exp[j]);
-			if (c == 0) {
-				i++;
-				j++;
-			} else if (c < 0) {
-				printf("unexpected: %s\n", r.lines[i++]);
-				rc = 1;
-			} else {
-				printf("missing:    %s\n", exp[j++]);
-				rc = 1;
-			}
-		}
-		printf("%zu rows, %zu expected: %s\n", r.nlines, nexp,
-		       rc ? "FAIL" : "ok");
+		rc = compare(r.lines, r.nlines, exp, nexp);
 		for (size_t k = 0; k < nexp; k++) {
 			free(exp[k]);
 		}
 		free(exp);
 	}
-	for (size_t i = 0; i < r.nlines; i++) {
-		free(r.lines[i]);
-	}
-	free(r.lines);
-	for (size_t i = 0; i < r.n; i++) {
-		struct cand *c = &r.c[i];
-		char *all[] = {c->dn,        c->cls,       c->attr,
-			       c->value,     c->rule,      c->error,
-			       c->update,    c->action,    c->dup_key,
-			       c->dup_rule,  c->dup_error, c->dup_update,
-			       c->dup_action};
-		for (size_t k = 0; k < 13; k++) {
-			free(all[k]);
-		}
-	}
-	free(r.c);
+	run_release(&r);
 	for (size_t i = 0; i < n; i++) {
 		scan_entry_free(entries[i]);
 	}

@@ -5,16 +5,17 @@
 #   slapd.sh start DIR [FILE.ldif]  create DIR (config, test CA, server
 #                                   certificate), load FILE.ldif offline
 #                                   (slapadd -q; a fresh database each time a
-#                                   file is given), start slapd on a free
-#                                   127.0.0.1 port and print the settings
+#                                   file is given), start slapd on two free
+#                                   127.0.0.1 ports (ldap:// with StartTLS,
+#                                   ldaps://) and print the settings
 #   slapd.sh stop DIR               stop it (TERM, then KILL after 10 s)
 #   slapd.sh kill DIR               SIGKILL at once (a server that dies)
 #   slapd.sh env DIR                print the settings of a running server
 #
 # The settings are printed as shell assignments, for
 #   eval "$(tests/integration/slapd.sh start DIR fixtures/contoso.ldif)"
-# LDAP_URI, LDAP_PORT, BIND_DN, BIND_PW, BIND_PW_FILE, BASE_DN, CA_FILE,
-# ROOT_DN, SLAPD_DIR, SLAPD_PID.  BIND_DN is an ordinary entry, so the
+# LDAP_URI, LDAP_PORT, LDAPS_URI, LDAPS_PORT, BIND_DN, BIND_PW,
+# BIND_PW_FILE, BASE_DN, CA_FILE, ROOT_DN, SLAPD_DIR, SLAPD_PID.  BIND_DN is an ordinary entry, so the
 # server's size limit applies to it as AD's MaxPageSize applies to an
 # account; ROOT_DN (same password) is exempt from limits.
 #
@@ -23,7 +24,7 @@
 # rewritten by the rwm overlay; a search without paging stops at 1000
 # entries (sizeLimitExceeded) and pages over 1000 are refused
 # (adminLimitExceeded), so a crawler must page with at most 1000; StartTLS
-# with a certificate from a CA made here.  What it does not: ranged
+# and LDAPS with a certificate from a CA made here.  What it does not: ranged
 # retrieval, UPN bind names, memberOf, server-maintained objectGUID and
 # whenChanged (they are whatever the LDIF says).
 #
@@ -191,11 +192,14 @@ base_ldif() {
 bind_dn() { echo "CN=syncready-reader,$BASE_DN"; }
 
 print_env() {
-	local d=$1 port pid
+	local d=$1 port sport pid
 	port=$(cat "$d/run/port")
+	sport=$(cat "$d/run/ldaps-port")
 	pid=$(pid_of "$d") || die "slapd in $d is not running"
 	printf 'LDAP_URI=%q\n' "ldap://127.0.0.1:$port"
 	printf 'LDAP_PORT=%q\n' "$port"
+	printf 'LDAPS_URI=%q\n' "ldaps://127.0.0.1:$sport"
+	printf 'LDAPS_PORT=%q\n' "$sport"
 	printf 'BIND_DN=%q\n' "$(bind_dn)"
 	printf 'BIND_PW=%q\n' "$(cat "$d/bind.pw")"
 	printf 'BIND_PW_FILE=%q\n' "$d/bind.pw"
@@ -207,7 +211,7 @@ print_env() {
 }
 
 cmd_start() {
-	local d=$1 ldif=${2:-} port i p try
+	local d=$1 ldif=${2:-} port sport i p try
 	command -v slapd >/dev/null || die "slapd is not installed (run scripts/bootstrap)"
 	command -v ldapsearch >/dev/null || die "ldapsearch is not installed (run scripts/bootstrap)"
 	[ -r "$SCHEMA" ] || die "cannot read $SCHEMA"
@@ -246,13 +250,16 @@ cmd_start() {
 	fi
 	for try in 1 2 3; do
 		port=${SLAPD_PORT:-$(free_port)}
+		sport=$(free_port)
 		echo "$port" >"$d/run/port"
+		echo "$sport" >"$d/run/ldaps-port"
 		rm -f "$d/run/slapd.pid"
 		# In the foreground (-d) so that its log goes to DIR/slapd.log; in
 		# the background of this script, and in its process group, so an
 		# interrupted test run takes it down too.
 		slapd -d "${SLAPD_LOGLEVEL:-stats}" -f "$d/slapd.conf" \
-			-h "ldap://127.0.0.1:$port/" </dev/null >>"$d/slapd.log" 2>&1 &
+			-h "ldap://127.0.0.1:$port/ ldaps://127.0.0.1:$sport/" \
+			</dev/null >>"$d/slapd.log" 2>&1 &
 		for i in $(seq 1 100); do
 			ldap_up "$d" "$port" && break
 			# slapd forks and exits at once if it cannot listen

@@ -40,10 +40,11 @@ strbuf_addch(struct strbuf *sb, char c);
 
 void
 strbuf_addf(struct strbuf *sb, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3), nonnull(2)));
 
 void
-strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
+strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0), nonnull(2)));
 
 /* Drops bytes past len (len must not exceed sb->len). */
 void

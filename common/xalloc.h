@@ -28,4 +28,5 @@ char *
 xmemdup0(const void *p, size_t len);
 
 char *
-xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+xasprintf(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), nonnull(1)));

@@ -170,6 +170,14 @@ struct ldif_walk {
 	char *last_dn;
 	char *last_attribute;
 	char *last_value;
+	/*
+	 * Values of last_dn's last_attribute (multi-valued) that the
+	 * changes so far add and delete.
+	 */
+	struct value_list {
+		char **v;
+		size_t n, cap;
+	} added, deleted;
 	FILE *out;
 };
 
@@ -179,6 +187,41 @@ same_as_last(struct ldif_walk *w, const struct finding *f)
 	return w->last_dn != NULL && strcasecmp(w->last_dn, f->dn) == 0 &&
 	       strcasecmp(w->last_attribute, f->attribute) == 0 &&
 	       strcmp(w->last_value, f->value != NULL ? f->value : "") == 0;
+}
+
+static void
+list_clear(struct value_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i]);
+	}
+	l->n = 0;
+}
+
+static void
+list_add(struct value_list *l, const char *value)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap == 0 ? 8 : l->cap * 2;
+		l->v = xreallocarray(l->v, l->cap, sizeof(*l->v));
+	}
+	l->v[l->n++] = xstrdup(value);
+}
+
+/*
+ * True if l holds value, compared as AD compares proxy addresses (without
+ * regard to case); with twin, only a value that differs from it in case.
+ */
+static bool
+list_has(const struct value_list *l, const char *value, bool twin)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (strcasecmp(l->v[i], value) == 0 &&
+		    (!twin || strcmp(l->v[i], value) != 0)) {
+			return true;
+		}
+	}
+	return false;
 }
 
 static void
@@ -247,6 +290,23 @@ add_finding(void *ctx, const struct finding *f)
 			 f->dn, attr);
 		return STATUS_OK;
 	}
+	/* Findings come ordered by DN and attribute. */
+	if (w->last_dn == NULL || strcasecmp(w->last_dn, f->dn) != 0 ||
+	    strcasecmp(w->last_attribute, f->attribute) != 0) {
+		list_clear(&w->added);
+		list_clear(&w->deleted);
+	}
+	if (act == LDIF_EDIT && multi && list_has(&w->added, update, false)) {
+		/*
+		 * Two values of one object fix to the same value (SMTP:a b@x
+		 * and smtp:a b@x both to a@x): the first change adds it, this
+		 * one only removes its old value, or the server refuses it.
+		 */
+		LOG_INFO("%s: %s: \"%s\" is already added by an earlier "
+			 "change: only the old value is removed",
+			 f->dn, attr, update);
+		act = LDIF_REMOVE;
+	}
 	if (act == LDIF_REMOVE && value[0] == '\0') {
 		LOG_WARN("%s: %s: nothing to remove (the value is empty): no "
 			 "change written",
@@ -254,6 +314,18 @@ add_finding(void *ctx, const struct finding *f)
 		return STATUS_OK;
 	}
 
+	/*
+	 * An object that held two values differing only in case (SMTP:a@x
+	 * and smtp:a@x: slapadd can load that, AD and slapd refuse to
+	 * create it) cannot get both back: the undo restores the first.
+	 */
+	bool restore = true;
+	if (multi && value[0] != '\0' && list_has(&w->deleted, value, true)) {
+		LOG_WARN("%s: %s: \"%s\" differs only in case from a value "
+			 "removed before: the undo file restores only that one",
+			 f->dn, attr, value);
+		restore = false;
+	}
 	struct strbuf undo;
 	strbuf_init(&undo);
 	struct strbuf *chg = &w->changes;
@@ -261,14 +333,21 @@ add_finding(void *ctx, const struct finding *f)
 	put_header(&undo, f->dn, f->rule);
 	if (act == LDIF_REMOVE) {
 		put_mod(chg, "delete", attr, value);
-		put_mod(&undo, "add", attr, value);
+		if (restore) {
+			put_mod(&undo, "add", attr, value);
+		}
+		if (multi) {
+			list_add(&w->deleted, value);
+		}
 	} else if (multi) {
 		if (value[0] != '\0') {
 			put_mod(chg, "delete", attr, value);
+			list_add(&w->deleted, value);
 		}
 		put_mod(chg, "add", attr, update);
+		list_add(&w->added, update);
 		put_mod(&undo, "delete", attr, update);
-		if (value[0] != '\0') {
+		if (value[0] != '\0' && restore) {
 			put_mod(&undo, "add", attr, value);
 		}
 	} else {
@@ -282,7 +361,12 @@ add_finding(void *ctx, const struct finding *f)
 	}
 	strbuf_addch(chg, '\n');
 	strbuf_addch(&undo, '\n');
-	add_undo(w, &undo);
+	if (act == LDIF_REMOVE && !restore) {
+		/* Nothing to undo: no record. */
+		strbuf_release(&undo);
+	} else {
+		add_undo(w, &undo);
+	}
 	remember(w, f);
 	w->n++;
 	if (chg->len >= 65536) {
@@ -367,6 +451,10 @@ out:
 	free(w.last_dn);
 	free(w.last_attribute);
 	free(w.last_value);
+	list_clear(&w.added);
+	free(w.added.v);
+	list_clear(&w.deleted);
+	free(w.deleted.v);
 	strbuf_release(&w.changes);
 	strbuf_release(&head);
 	return st;

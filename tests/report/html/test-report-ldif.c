@@ -18,6 +18,7 @@
 #define DN_PROXY "CN=Proxy,OU=Users,DC=example,DC=com"
 #define DN_BLANK "CN=Blank,OU=Users,DC=example,DC=com"
 #define DN_HOSTILE "CN=Hostile,OU=Users,DC=example,DC=com"
+#define DN_TWIN "CN=Twin,OU=Users,DC=example,DC=com"
 
 /* Renders the parsed records as text, one line per value, to compare. */
 static int
@@ -125,6 +126,13 @@ main(void)
 			   FINDING_WARNING);
 	bad |= fixture_add(&fx, DN_HOSTILE, "bad attr", "x", "x.y", "Format",
 			   "y", "Edit", FINDING_ERROR);
+	/* Case twins, both fixed to the same address. */
+	bad |= fixture_add(&fx, DN_TWIN, "proxyAddresses", "SMTP:a b@example.com",
+			   "proxyaddresses.character", "Character",
+			   "SMTP:ab@example.com", "Edit", FINDING_ERROR);
+	bad |= fixture_add(&fx, DN_TWIN, "proxyAddresses", "smtp:a b@example.com",
+			   "proxyaddresses.character", "Character",
+			   "smtp:ab@example.com", "Edit", FINDING_ERROR);
 	bad |= store_scan_complete(fx.store, fx.scan_id) != STATUS_OK;
 	ok(!bad, "fixture written");
 
@@ -133,7 +141,7 @@ main(void)
 	size_t chg_len = 0, undo_len = 0, n = 0;
 	ok(write_ldif(&fx, true, &chg, &chg_len, &undo, &undo_len, &n) == 0,
 	   "LDIF written with --accept");
-	is_int(n, 7, "seven changes (Complete and a bad attribute skipped)");
+	is_int(n, 9, "nine changes (Complete and a bad attribute skipped)");
 	ok(strstr(chg, "cn:") == NULL, "no cn: line (IdFix's LDF bug)");
 	ok(strstr(chg, "dn:: ") != NULL, "non-ASCII DN is base64");
 	ok(strstr(chg, "displayName:: ") != NULL,
@@ -148,8 +156,8 @@ main(void)
 
 	struct strbuf got;
 	strbuf_init(&got);
-	is_int(parse_back(chg, chg_len, &got), 7,
-	       "libldap parses seven change records");
+	is_int(parse_back(chg, chg_len, &got), 9,
+	       "libldap parses nine change records");
 	is_str(got.buf,
 	       "dn=" DN_BLANK "\n"
 	       "replace displayName [Blank]\n"
@@ -165,13 +173,22 @@ main(void)
 	       "delete proxyAddresses [smtp:a b@example.com]\n"
 	       "add proxyAddresses [smtp:ab@example.com]\n"
 	       "dn=" DN_PROXY "\n"
-	       "delete proxyAddresses [smtp:old@example.local]\n",
-	       "change records carry the exact values");
+	       "delete proxyAddresses [smtp:old@example.local]\n"
+	       "dn=" DN_TWIN "\n"
+	       "delete proxyAddresses [SMTP:a b@example.com]\n"
+	       "add proxyAddresses [SMTP:ab@example.com]\n"
+	       "dn=" DN_TWIN "\n"
+	       "delete proxyAddresses [smtp:a b@example.com]\n",
+	       "change records carry the exact values; a second fix to the "
+	       "same address only removes");
 
 	strbuf_reset(&got);
-	is_int(parse_back(undo, undo_len, &got), 7,
-	       "libldap parses seven undo records");
+	is_int(parse_back(undo, undo_len, &got), 8,
+	       "libldap parses eight undo records (a case twin is not re-added)");
 	is_str(got.buf,
+	       "dn=" DN_TWIN "\n"
+	       "delete proxyAddresses [SMTP:ab@example.com]\n"
+	       "add proxyAddresses [SMTP:a b@example.com]\n"
 	       "dn=" DN_PROXY "\n"
 	       "add proxyAddresses [smtp:old@example.local]\n"
 	       "dn=" DN_PROXY "\n"

@@ -312,7 +312,8 @@ struct ectx {
 	const struct scan_entry *e;
 	const struct rule_sink *sink;
 	const char *cls;
-	char *cn; /* valid UTF-8 ("" when absent) */
+	const char *key; /* scan_entry_key() */
+	char *cn;        /* valid UTF-8 ("" when absent) */
 };
 
 /* The first value as valid UTF-8 (caller frees), or NULL when absent. */
@@ -713,7 +714,7 @@ emit(const struct ectx *x, const struct chain *ch, const char *value,
 		.dn = x->e->dn,
 		.cn = x->cn,
 		.objectclass = x->cls,
-		.objectguid = scan_entry_key(x->e),
+		.objectguid = x->key,
 		.attribute = ch->label,
 		.value = value,
 	};
@@ -948,6 +949,7 @@ ruleset_check(const struct ruleset *rs, const struct scan_entry *e,
 		return sink->skipped ? sink->skipped(sink->ctx, e, reason)
 				     : STATUS_OK;
 	}
+	x.key = scan_entry_key(e);
 	x.cn = first_utf8(e, "cn");
 	if (x.cn == NULL) {
 		x.cn = xstrdup("");

@@ -5,6 +5,7 @@
 # file does not vouch for, a simple bind over cleartext (refused by
 # syncready before the password is sent), and a server that dies mid-scan.
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/integration/lib.sh
 . "$HERE/lib.sh"
 
 start_slapd slapd "$SRC/fixtures/contoso.ldif"

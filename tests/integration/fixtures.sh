@@ -5,6 +5,7 @@
 # (ldifde-style extras: distinguishedName, name, memberOf; userCertificate
 # without ";binary"; inetOrgPerson under user).
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/integration/lib.sh
 . "$HERE/lib.sh"
 
 GEN=$SRC/fixtures/gen-contoso.py

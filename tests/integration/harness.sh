@@ -6,6 +6,7 @@
 # ordinary entry and not returned by the crawler's filter; stop really
 # stops it; and nothing of it lands outside its directory.
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/integration/lib.sh
 . "$HERE/lib.sh"
 
 start_slapd slapd "$SRC/fixtures/contoso.ldif"

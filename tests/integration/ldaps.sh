@@ -2,6 +2,7 @@
 # ldaps:// works as StartTLS does: the certificate verified against
 # --ca-file, the scan complete; an untrusted certificate is one clear line.
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/integration/lib.sh
 . "$HERE/lib.sh"
 
 start_slapd slapd "$SRC/fixtures/ldif/p95.ldif"

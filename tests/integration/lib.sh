@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh -- shared by the integration tests (sourced, not run).
 #
 # Every test is called by meson as: TEST.sh SYNCREADY SOURCE_ROOT, and
@@ -9,6 +10,7 @@ set -euo pipefail
 SYNCREADY=${1:?usage: $0 SYNCREADY SOURCE_ROOT}
 SRC=${2:?usage: $0 SYNCREADY SOURCE_ROOT}
 SLAPD_SH=$SRC/tests/integration/slapd.sh
+# shellcheck disable=SC2034 # used by the tests that source this
 CUT=$SRC/tests/integration/tcp-cut.py
 [ -x "$SYNCREADY" ] || { echo "Bail out! no syncready binary at $SYNCREADY"; exit 1; }
 for tool in slapd ldapsearch sqlite3 python3; do
@@ -76,7 +78,7 @@ is() {
 }
 diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
 # Show a file as diagnostics (the first 20 lines).
-diag_file() { [ -s "$1" ] && head -20 "$1" | sed 's/^/#   /' || true; }
+diag_file() { if [ -s "$1" ]; then head -20 "$1" | sed 's/^/#   /'; fi; }
 done_testing() {
 	echo "1..$_n"
 	[ "$_failed" -eq 0 ]
@@ -99,6 +101,7 @@ start_slapd() {
 run_sr() {
 	local out=$1 err=$2
 	shift 2
+	# shellcheck disable=SC2034 # read by the tests
 	RC=0
 	timeout 300 "$SYNCREADY" "$@" >"$out" 2>"$err" || RC=$?
 }

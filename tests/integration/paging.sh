@@ -2,6 +2,7 @@
 # A page size of 10 over a directory of 95 users returns all 95: ten pages
 # (nine of 10, one of 5), every one asked for with the paged-results control.
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/integration/lib.sh
 . "$HERE/lib.sh"
 
 start_slapd slapd "$SRC/fixtures/ldif/p95.ldif"

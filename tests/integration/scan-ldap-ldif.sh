@@ -4,6 +4,7 @@
 # LDIF file itself: both scans complete and record the same objects and the
 # same findings (the CSV reports, sorted, are equal).
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/integration/lib.sh
 . "$HERE/lib.sh"
 
 LDIF=$SRC/fixtures/contoso.ldif

@@ -4,6 +4,7 @@
 # stdout with -v), whether the scan succeeds or fails, and whether it comes
 # from --password-file or SYNCREADY_PASSWORD.
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/integration/lib.sh
 . "$HERE/lib.sh"
 
 # The command line has no way to pass a password.

@@ -211,7 +211,7 @@ print_env() {
 }
 
 cmd_start() {
-	local d=$1 ldif=${2:-} port sport i p try
+	local d=$1 ldif=${2:-} port sport i p
 	command -v slapd >/dev/null || die "slapd is not installed (run scripts/bootstrap)"
 	command -v ldapsearch >/dev/null || die "ldapsearch is not installed (run scripts/bootstrap)"
 	[ -r "$SCHEMA" ] || die "cannot read $SCHEMA"
@@ -248,7 +248,7 @@ cmd_start() {
 		}
 		rm -f "$d/load.ldif"
 	fi
-	for try in 1 2 3; do
+	for _ in 1 2 3; do
 		port=${SLAPD_PORT:-$(free_port)}
 		sport=$(free_port)
 		echo "$port" >"$d/run/port"

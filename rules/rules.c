@@ -806,7 +806,11 @@ run_value(const struct ectx *x, const struct chain *ch,
 				continue;
 			}
 			char *folded = text_fold(cur);
-			dup_key = xasprintf("%s:%s", r->ns, folded);
+			size_t nl = strlen(r->ns), fl = strlen(folded);
+			dup_key = xmalloc(nl + 1 + fl + 1);
+			memcpy(dup_key, r->ns, nl);
+			dup_key[nl] = ':';
+			memcpy(dup_key + nl + 1, folded, fl + 1);
 			free(folded);
 			dup = (struct step){r->id, NULL, FLAG_DUPLICATE,
 					    dup_action(x, r, cur, orig, valid),

@@ -227,16 +227,32 @@ fold_cp(uint32_t c)
 char *
 text_fold(const char *s)
 {
-	struct strbuf sb;
-	strbuf_init(&sb);
+	/*
+	 * Every mapping in fold_cp() keeps the UTF-8 length (ASCII to
+	 * ASCII, two-byte letters to two-byte letters), so the copy is
+	 * rewritten in place.
+	 */
+	size_t len = strlen(s);
+	char *out = xmemdup0(s, len);
 	size_t i = 0;
-	while (s[i] != '\0') {
+	while (i < len) {
+		unsigned char c = (unsigned char)out[i];
+		if (c < 0x80) {
+			if (c >= 'A' && c <= 'Z') {
+				out[i] = (char)(c + 32);
+			}
+			i++;
+			continue;
+		}
 		uint32_t cp;
-		char buf[4];
-		i += text_utf8_decode(s + i, &cp);
-		strbuf_add(&sb, buf, text_utf8_encode(fold_cp(cp), buf));
+		size_t n = text_utf8_decode(out + i, &cp);
+		uint32_t f = fold_cp(cp);
+		if (f != cp) {
+			text_utf8_encode(f, out + i);
+		}
+		i += n;
 	}
-	return strbuf_detach(&sb, NULL);
+	return out;
 }
 
 bool

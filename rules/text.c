@@ -3,7 +3,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "common/strbuf.h"
 #include "common/xalloc.h"
 
 /* Length of the well-formed sequence at s (at most n bytes), 0 if none. */

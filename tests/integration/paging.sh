@@ -29,9 +29,11 @@ import re, sys
 log = open(sys.argv[1]).read()
 # the connection and operation of each search over the base
 subtree = set(re.findall(r"conn=(\d+) op=(\d+) SRCH base=\"dc=contoso,dc=com\" scope=2", log, re.I))
-pages = [int(n) for c, o, n in re.findall(r"conn=(\d+) op=(\d+) SEARCH RESULT tag=101 err=0 .*nentries=(\d+)", log)
-         if (c, o) in subtree]
-print(" ".join(str(p) for p in pages))
+# in the order the client asked (slapd's threads may log out of order)
+pages = sorted((int(c), int(o), int(n)) for c, o, n in
+               re.findall(r"conn=(\d+) op=(\d+) SEARCH RESULT tag=101 err=0 .*nentries=(\d+)", log)
+               if (c, o) in subtree)
+print(" ".join(str(n) for _, _, n in pages))
 PY
 is "$(cat "$T/pages")" "10 10 10 10 10 10 10 10 10 5" \
 	"slapd sent ten pages: nine of 10 entries and one of 5"

@@ -781,6 +781,16 @@ write_skipped(struct html *h, const struct store_count *c, size_t n)
 	LIT(h, "</tbody></table>\n");
 }
 
+/* What the scan looked at: its base, else its source. */
+static const char *
+scan_name(const struct store_scan *scan)
+{
+	if (scan->base != NULL && scan->base[0] != '\0') {
+		return scan->base;
+	}
+	return scan->source != NULL ? scan->source : "";
+}
+
 static void
 write_head(struct html *h, const struct store_scan *scan)
 {
@@ -798,7 +808,7 @@ write_head(struct html *h, const struct store_scan *scan)
 	       "initial-scale=1\">\n"
 	       "<meta name=\"generator\" content=\"syncready\">\n<title>");
 	LIT(h, "Entra Connect readiness: ");
-	text(h, scan->base != NULL ? scan->base : scan->source);
+	text(h, scan_name(scan));
 	LIT(h, "</title>\n<style>");
 	/* A build-time asset, hashed above: written exactly as hashed. */
 	strbuf_addstr(&h->sb, html_asset_css);
@@ -893,10 +903,17 @@ report_html_write(struct store *s, const struct store_scan *scan,
 	LIT(h, "<header><h1>Entra Connect readiness report</h1>\n<p class=\"sub\">");
 	text(h, scan->label != NULL && scan->label[0] != '\0'
 			? scan->label
-			: (scan->base != NULL ? scan->base : scan->source));
+			: scan_name(scan));
 	LIT(h, " \u2014 scan ");
 	num(h, scan->id);
-	LIT(h, "</p></header>\n<section id=\"summary\"><h2>Summary</h2>\n");
+	LIT(h, "</p>\n<nav><a href=\"#summary\">Summary</a> \u00b7 ");
+	if (w.compared) {
+		LIT(h, "<a href=\"#comparison\">Comparison</a> \u00b7 ");
+	}
+	LIT(h, "<a href=\"#remediation\">What to do</a> \u00b7 "
+	       "<a href=\"#duplicates\">Duplicates</a> \u00b7 "
+	       "<a href=\"#findings\">Findings</a></nav></header>\n"
+	       "<section id=\"summary\"><h2>Summary</h2>\n");
 	if (scan->state != NULL && strcmp(scan->state, "complete") != 0) {
 		LIT(h, "<p class=\"new\">This scan is ");
 		text(h, scan->state);

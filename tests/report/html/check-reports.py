@@ -57,11 +57,13 @@ class Collect(html.parser.HTMLParser):
         self.scripts = []
         self.meta = {}
         self.attrs = set()
+        self.hrefs = []
 
     def handle_starttag(self, tag, attrs):
         self.tags.append(tag)
         self.stack.append((tag, dict(attrs)))
         self.attrs.update(k for k, _ in attrs)
+        self.hrefs.extend(v for k, v in attrs if k in ("href", "src", "action"))
         if tag == "meta":
             a = dict(attrs)
             if a.get("http-equiv"):
@@ -134,13 +136,14 @@ def main():
     ok(set(p.tags) <= {"html", "head", "meta", "title", "style", "body", "header", "h1", "p", "section", "h2", "dl",
                        "dt", "dd", "div", "span", "figure", "figcaption", "h3", "svg", "title", "g", "text", "rect",
                        "table", "thead", "tbody", "tr", "th", "td", "code", "ul", "li", "strong", "noscript",
-                       "label", "select", "option", "input", "button", "script"},
+                       "label", "select", "option", "input", "button", "script", "nav", "a"},
        "only the report's own elements", sorted(set(p.tags)))
     ok(p.tags.count("script") == 2, "two script elements")
     ok(text.count("</script") == 2, "</script appears only as the two end tags")
     ok("<!--" not in text, "no <!-- anywhere")
     ok("<img" not in text, "no <img anywhere")
     ok(not any(k.startswith("on") for k in p.attrs), "no event handler attribute", sorted(p.attrs))
+    ok(all(h.startswith("#") for h in p.hrefs), "links only within the page", p.hrefs)
     ok("Contoso &lt;script&gt;alert(3)&lt;/script&gt; pre-migration" in text, "label escaped in the summary")
 
     # ---- LDIF -----------------------------------------------------------

@@ -344,6 +344,8 @@ main(int argc, char **argv)
 	struct scan_entry **entries = NULL;
 	size_t n = 0, cap = 0;
 	struct scan_entry *e;
+	struct run r = {0};
+	int rc = 1;
 	while ((st = scan_source_next(src, &e)) == STATUS_OK && e != NULL) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -351,21 +353,18 @@ main(int argc, char **argv)
 		}
 		entries[n++] = e;
 	}
-	if (st != STATUS_OK) {
-		return 1;
+	if (st != STATUS_OK ||
+	    !scan_rows(rs, entries, n, reverse && !orders, &r)) {
+		goto out;
 	}
-	struct run r = {0};
-	if (!scan_rows(rs, entries, n, reverse && !orders, &r)) {
-		return 1;
-	}
-	int rc = 0;
+	rc = 0;
 	if (orders) {
 		/* The same entries backwards, values reversed: same rows. */
 		struct run back = {0};
-		if (!scan_rows(rs, entries, n, true, &back)) {
-			return 1;
-		}
-		rc = compare(back.lines, back.nlines, r.lines, r.nlines);
+		rc = scan_rows(rs, entries, n, true, &back)
+			     ? compare(back.lines, back.nlines, r.lines,
+				       r.nlines)
+			     : 1;
 		run_release(&back);
 	} else if (print) {
 		for (size_t i = 0; i < r.nlines; i++) {
@@ -381,6 +380,7 @@ main(int argc, char **argv)
 		}
 		free(exp);
 	}
+out:
 	run_release(&r);
 	for (size_t i = 0; i < n; i++) {
 		scan_entry_free(entries[i]);

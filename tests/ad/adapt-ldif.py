@@ -2,8 +2,8 @@
 """Adapts a directory export (the fixture generator's LDIF) so that a Samba
 AD DC loads it offline with ldbadd.
 
-    adapt-ldif.py --base DN --existing FILE [--big-group N] [--extra FILE]
-                  [--report FILE] IN.ldif > OUT.ldif
+    adapt-ldif.py --base DN --existing FILE [--schema FILE] [--big-group N]
+                  [--extra FILE] [--report FILE] IN.ldif > OUT.ldif
 
 What a real DC refuses or computes itself is taken out and written to the
 report (JSON), so that a test can name it:
@@ -14,6 +14,9 @@ report (JSON), so that a test can name it:
   DC shows Samba's;
 * entries that already exist on a freshly provisioned DC (the domain head,
   CN=Users, ...; listed one DN per line in --existing) are skipped;
+* a value outside its attribute's rangeLower..rangeUpper (--schema: the
+  DC's attributeSchema objects) makes AD refuse the object: it is dropped
+  and named;
 * a sAMAccountName or userPrincipalName already held by another object is
   refused by AD: the second holder's value is dropped and the object named;
 * group members that are not loaded are dropped; groups come after the
@@ -45,6 +48,68 @@ COMPUTED = {a.lower() for a in [
     "creatorsName", "modifiersName", "subschemaSubentry",
     "hasSubordinates", "entryDN",
 ]}
+
+
+def container(dn):
+    """A plain OU or container record for dn."""
+    o = Record(dn, 0)
+    at, _, val = dn.split(",", 1)[0].partition("=")
+    if at.lower() == "ou":
+        o.attrs = [["objectClass", b"top"], ["objectClass", b"organizationalUnit"],
+                   ["ou", val.encode()]]
+    else:
+        o.attrs = [["objectClass", b"top"], ["objectClass", b"container"],
+                   ["cn", val.encode()]]
+    return o
+
+
+def schema_ranges(path):
+    """lDAPDisplayName (lower case) -> (syntax, rangeLower, rangeUpper)."""
+    out = {}
+    for r in read_ldif(path):
+        name = r.values("lDAPDisplayName")
+        syntax = r.values("attributeSyntax")
+        if not name or not syntax:
+            continue
+        lo = r.values("rangeLower")
+        hi = r.values("rangeUpper")
+        out[name[0].decode().lower()] = (syntax[0].decode(),
+                                         int(lo[0]) if lo else None,
+                                         int(hi[0]) if hi else None)
+    return out
+
+
+def out_of_range(spec, v):
+    """Why a DC refuses value v of an attribute with spec, or None."""
+    if spec is None:
+        return None
+    syntax, lo, hi = spec
+    if syntax in ("2.5.5.12", "2.5.5.4", "2.5.5.5", "2.5.5.6"):
+        # AD counts Unicode strings in UTF-16 code units
+        n = len(v.decode("utf-8", "replace").encode("utf-16-le")) // 2
+        unit = "characters"
+    elif syntax == "2.5.5.10":
+        n, unit = len(v), "bytes"
+    else:
+        return None
+    if hi is not None and n > hi:
+        return f"{n} {unit}, more than rangeUpper {hi}"
+    if lo is not None and n < lo:
+        return f"{n} {unit}, fewer than rangeLower {lo}"
+    return None
+
+
+def refused_object(r):
+    """Why a DC refuses to create r over LDAP, or None."""
+    for v in r.values("userAccountControl"):
+        try:
+            uac = int(v)
+        except ValueError:
+            continue
+        if uac & 0x800:
+            return ("an interdomain trust account (userAccountControl 0x800): "
+                    "the DC creates it when the trust is made")
+    return None
 
 
 class Record:
@@ -159,6 +224,7 @@ def main():
     ap.add_argument("input")
     ap.add_argument("--base", required=True)
     ap.add_argument("--existing", required=True)
+    ap.add_argument("--schema", help="the DC's attributeSchema objects (ldbsearch LDIF)")
     ap.add_argument("--big-group", type=int, default=0)
     ap.add_argument("--extra")
     ap.add_argument("--report")
@@ -168,8 +234,9 @@ def main():
         existing = {key(l.strip()) for l in f if l.strip()}
     recs = read_ldif(a.input)
     report = {"computed_dropped": {}, "skipped_existing": [],
-              "refused_values": [], "members_dropped": 0,
-              "parents_added": [], "added": [], "loaded": 0}
+              "refused_values": [], "refused_objects": [], "members_dropped": 0,
+              "parents_added": [], "link_targets_added": [], "added": [],
+              "loaded": 0}
 
     kept, seen = [], set()
     for r in recs:
@@ -188,6 +255,28 @@ def main():
                 c[name] = c.get(name, 0) + 1
         r.attrs = [x for x in r.attrs if x[0].lower() not in COMPUTED]
         kept.append(r)
+
+    # Objects a DC creates itself and refuses over LDAP.
+    refused = []
+    for r in kept:
+        why = refused_object(r)
+        if why:
+            refused.append(r)
+            report["refused_objects"].append({"dn": r.dn, "reason": why})
+    kept = [r for r in kept if r not in refused]
+
+    # Values outside the schema's rangeLower/rangeUpper: AD refuses the
+    # whole object ("invalid value"); the value is dropped and named.
+    if a.schema:
+        ranges = schema_ranges(a.schema)
+        for r in kept:
+            for name, v in list(r.attrs):
+                why = out_of_range(ranges.get(name.lower()), v)
+                if why:
+                    r.drop(name, v)
+                    report["refused_values"].append(
+                        {"dn": r.dn, "attribute": name,
+                         "value": v.decode("utf-8", "replace"), "reason": why})
 
     # AD refuses a second holder of a sAMAccountName or UPN.
     for attr in ("sAMAccountName", "userPrincipalName"):
@@ -212,7 +301,10 @@ def main():
         biggest = max((len(g.values("member")) for g in groups), default=0)
         if biggest < a.big_group:
             people = [r for r in others
-                      if {"user", "contact", "inetorgperson"} & set(r.classes())]
+                      if {"user", "contact", "inetorgperson"} & set(r.classes())
+                      and "computer" not in r.classes()
+                      and not r.values("isCriticalSystemObject")
+                      and ",cn=users," not in key(r.dn)]
             if len(people) < a.big_group:
                 fail(f"--big-group {a.big_group}: only {len(people)} users and contacts")
             ou = f"OU=Groups,{a.base}"
@@ -233,25 +325,30 @@ def main():
             extra.append(g)
             report["added"].append(g.dn)
 
-    # Parents before children; a missing parent OU/container is added.
+    # DN-valued links must point at existing objects (Samba checks, as AD
+    # does): a mailbox database that homeMDB names is created as a plain
+    # container, with its parents, in the Configuration partition.
+    infra = []
     allk = existing | {key(r.dn) for r in others + groups}
-    for r in list(others + groups):
+    for r in others:
+        for v in r.values("homeMDB"):
+            t = v.decode("utf-8", "replace")
+            if key(t) not in allk:
+                infra.append(container(t))
+                allk.add(key(t))
+                report["link_targets_added"].append(t)
+
+    # Parents before children; a missing parent OU/container is added.
+    for r in list(infra + others + groups):
         p = parent(r.dn)
         while p and key(p) not in allk:
-            o = Record(p, 0)
-            rdn = p.split(",", 1)[0]
-            at, _, val = rdn.partition("=")
-            if at.lower() == "ou":
-                o.attrs = [["objectClass", b"top"], ["objectClass", b"organizationalUnit"],
-                           ["ou", val.encode()]]
-            else:
-                o.attrs = [["objectClass", b"top"], ["objectClass", b"container"],
-                           ["cn", val.encode()]]
-            others.append(o)
+            infra.append(container(p))
             allk.add(key(p))
             report["parents_added"].append(p)
             p = parent(p)
+    infra.sort(key=lambda r: r.dn.count(","))
     others.sort(key=lambda r: r.dn.count(","))  # stable: input order kept
+    others = infra + others
 
     # Members must exist; groups that contain groups come after them.
     for g in groups:

@@ -150,7 +150,7 @@ try {
     await evaluate(page, `(() => { for (const s of ["filter-rule", "filter-severity", "filter-attribute"]) {
         const e = document.getElementById(s); e.value = ""; e.dispatchEvent(new Event("change")); } window.scrollTo(0, 0); })()`);
     const { data } = await page.send("Page.captureScreenshot", { format: "png", captureBeyondViewport: true,
-      clip: { x: 0, y: 0, width: 1400, height: await evaluate(page, `Math.min(6000, document.documentElement.scrollHeight)`), scale: 1 } });
+      clip: { x: 0, y: 0, width: 1400, height: await evaluate(page, `Math.min(2400, document.documentElement.scrollHeight)`), scale: 1 } });
     writeFileSync(screenshot, Buffer.from(data, "base64"));
     console.log(`# screenshot written to ${screenshot}`);
   }

@@ -401,7 +401,8 @@ report_ldif_write(struct store *s, const struct store_scan *scan, bool accept,
 	strbuf_init(&head);
 	strbuf_addf(&head,
 		    "# syncready scan %lld: %s\n"
-		    "# Apply with ldapmodify -f FILE (or ldifde -i -f FILE).\n"
+		    "# Apply with ldapmodify -c -f FILE (or ldifde -i -k -f "
+		    "FILE).\n"
 		    "\n",
 		    (long long)scan->id,
 		    accept ? "the proposed actions (--accept)"
@@ -439,6 +440,14 @@ report_ldif_write(struct store *s, const struct store_scan *scan, bool accept,
 			LOG_ERRNO("cannot write the LDIF undo file");
 			st = STATUS_ERR_IO;
 		}
+	}
+	if (w.n == 0) {
+		LOG_WARN("no finding of scan %lld has %s Edit or Remove: the "
+			 "LDIF holds no change (%s)",
+			 (long long)scan->id,
+			 accept ? "PROPOSEDACTION" : "ACTION",
+			 accept ? "nothing to fix"
+				: "import the edited fix list, or use --accept");
 	}
 	if (n_changes != NULL) {
 		*n_changes = w.n;

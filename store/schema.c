@@ -8,7 +8,8 @@
  *
  * Speed matters (a million objects in a minute, rules included): during a
  * scan only objects and findings carry an index; duplicate candidates go
- * to an unindexed table and are resolved once, with one sort, at the end.
+ * to an unindexed temporary table of the connection (store.c), never to
+ * this schema, and are resolved once, with one sort, at the end.
  */
 #include "store/schema.h"
 
@@ -99,35 +100,6 @@ static const char *const migrations[] = {
 	/* The report's duplicate groups. */
 	"CREATE INDEX findings_dup ON findings (scan_id, dup_key)"
 	"  WHERE dup_key IS NOT NULL;"
-
-	/*
-	 * Duplicate candidates of running scans (rules/finding.h), append-only
-	 * and unindexed so that the crawl stays fast; store_scan_complete()
-	 * turns them into findings and deletes them.  A candidate of the
-	 * object just added refers to its objects row (object_id) instead of
-	 * repeating its key, DN, cn and class, which are then NULL.
-	 */
-	"CREATE TABLE candidates ("
-	"  scan_id INTEGER NOT NULL REFERENCES scans (id) ON DELETE CASCADE,"
-	"  object_id INTEGER,"
-	"  object_key TEXT,"
-	"  dn TEXT,"
-	"  cn TEXT,"
-	"  objectclass TEXT,"
-	"  attribute TEXT NOT NULL,"
-	"  value TEXT NOT NULL,"
-	"  rule TEXT,"
-	"  error TEXT,"
-	"  update_value TEXT,"
-	"  proposed_action TEXT,"
-	"  severity TEXT NOT NULL,"
-	"  dup_key TEXT NOT NULL,"
-	"  dup_rule TEXT,"
-	"  dup_error TEXT,"
-	"  dup_update TEXT,"
-	"  dup_action TEXT,"
-	"  dup_severity TEXT NOT NULL"
-	");"
 
 	/* The consultant's decisions from an imported CSV (ACTION, UPDATE). */
 	"CREATE TABLE decisions ("

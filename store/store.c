@@ -29,6 +29,38 @@
 
 #define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 
+/*
+ * Duplicate candidates of the scans this connection runs
+ * (rules/finding.h): a temporary table, append-only and unindexed, so
+ * that they cost the crawl one cheap row each and never reach the WAL;
+ * store_scan_complete() turns them into findings.  A candidate of the
+ * object just added refers to its objects row (object_id) instead of
+ * repeating its key, DN, cn and class, which are then NULL.
+ */
+#define CANDIDATES_SQL                                                         \
+	"PRAGMA temp.cache_size = -65536;"                                     \
+	"CREATE TEMP TABLE IF NOT EXISTS candidates ("                         \
+	"  scan_id INTEGER NOT NULL,"                                          \
+	"  object_id INTEGER,"                                                 \
+	"  object_key TEXT,"                                                   \
+	"  dn TEXT,"                                                           \
+	"  cn TEXT,"                                                           \
+	"  objectclass TEXT,"                                                  \
+	"  attribute TEXT NOT NULL,"                                           \
+	"  value TEXT NOT NULL,"                                               \
+	"  rule TEXT,"                                                         \
+	"  error TEXT,"                                                        \
+	"  update_value TEXT,"                                                 \
+	"  proposed_action TEXT,"                                              \
+	"  severity TEXT NOT NULL,"                                            \
+	"  dup_key TEXT NOT NULL,"                                             \
+	"  dup_rule TEXT,"                                                     \
+	"  dup_error TEXT,"                                                    \
+	"  dup_update TEXT,"                                                   \
+	"  dup_action TEXT,"                                                   \
+	"  dup_severity TEXT NOT NULL"                                         \
+	")"
+
 /* The statements a scan runs once per row, prepared once per store. */
 enum stmt_id {
 	STMT_ADD_OBJECT = 0,
@@ -48,7 +80,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 		" proposed_action, severity) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
 		" ?7, ?8, ?9, ?10, ?11, ?12)",
 	[STMT_ADD_CANDIDATE] =
-		"INSERT INTO candidates (scan_id, object_key, dn, cn,"
+		"INSERT INTO temp.candidates (scan_id, object_key, dn, cn,"
 		" objectclass, attribute, value, rule, error, update_value,"
 		" proposed_action, severity, dup_key, dup_rule, dup_error,"
 		" dup_update, dup_action, dup_severity, object_id) VALUES (?1,"
@@ -66,6 +98,14 @@ struct store {
 	char *path;
 	sqlite3_stmt *stmt[STMT_COUNT];
 	unsigned pending; /* rows written in the open batch transaction */
+	/*
+	 * The scan whose candidates fill temp.candidates: 0 none, -1 more
+	 * than one.  Deleting a million rows costs seconds; the rows of an
+	 * ended scan that had the table to itself are left (cand_stale) and
+	 * go when the next scan adds a candidate, or with the connection.
+	 */
+	int64_t cand_scan_id;
+	bool cand_stale;
 	/* The object added last, which its candidates refer to. */
 	int64_t last_scan_id;
 	int64_t last_object_id;
@@ -442,6 +482,11 @@ open_db(const char *path, bool create, bool immutable, enum status *st)
 		     STATUS_OK)) {
 		goto fail;
 	}
+	if (sqlite3_db_readonly(s->db, "main") != 1 &&
+	    exec(s, CANDIDATES_SQL, "create the candidate table") !=
+		    STATUS_OK) {
+		goto fail;
+	}
 	if (fail_stale_scans(s) != STATUS_OK) {
 		goto fail;
 	}
@@ -655,6 +700,18 @@ store_add_finding(struct store *s, int64_t scan_id, const struct finding *f)
 		return st;
 	}
 	const char *key = f->objectguid != NULL ? f->objectguid : f->dn;
+	if (candidate && s->cand_stale) {
+		st = exec(s, "DELETE FROM temp.candidates",
+			  "drop the candidates of an ended scan");
+		if (st != STATUS_OK) {
+			return st;
+		}
+		s->cand_stale = false;
+		s->cand_scan_id = 0;
+	}
+	if (candidate && s->cand_scan_id != scan_id) {
+		s->cand_scan_id = s->cand_scan_id == 0 ? scan_id : -1;
+	}
 	sqlite3_bind_int64(stmt, 1, scan_id);
 	if (candidate && key != NULL && s->last_scan_id == scan_id &&
 	    strcmp(key, s->last_key.buf) == 0) {
@@ -732,7 +789,7 @@ settle_candidates(struct store *s, int64_t scan_id, bool resolve)
 		st = run_for_scan(
 			s, scan_id,
 			"INSERT INTO temp.dup_keys SELECT dup_key FROM"
-			" candidates WHERE scan_id = ?1 GROUP BY"
+			" temp.candidates WHERE scan_id = ?1 GROUP BY"
 			" dup_key HAVING count(*) > 1",
 			"find duplicated values");
 	}
@@ -750,17 +807,18 @@ settle_candidates(struct store *s, int64_t scan_id, bool resolve)
 			" c.dup_error), iif(d.k IS NULL, c.update_value,"
 			" c.dup_update), iif(d.k IS NULL, c.proposed_action,"
 			" c.dup_action), iif(d.k IS NULL, c.severity,"
-			" c.dup_severity), d.k FROM candidates AS c LEFT JOIN"
-			" objects AS o ON o.id = c.object_id LEFT JOIN"
-			" temp.dup_keys AS d ON d.k = c.dup_key WHERE"
+			" c.dup_severity), d.k FROM temp.candidates AS c LEFT JOIN"
+			" temp.dup_keys AS d ON d.k = c.dup_key LEFT JOIN"
+			" objects AS o ON o.id = c.object_id WHERE"
 			" c.scan_id = ?1 AND iif(d.k IS NULL, c.error,"
 			" c.dup_error) IS NOT NULL",
 			"resolve duplicate candidates");
 	}
-	if (st == STATUS_OK) {
-		st = run_for_scan(s, scan_id,
-				  "DELETE FROM candidates WHERE scan_id = ?1",
-				  "drop resolved candidates");
+	if (st == STATUS_OK && s->cand_scan_id != scan_id) {
+		st = run_for_scan(
+			s, scan_id,
+			"DELETE FROM temp.candidates WHERE scan_id = ?1",
+			"drop resolved candidates");
 	}
 	if (st == STATUS_OK) {
 		st = exec(s, "DELETE FROM temp.dup_keys",
@@ -849,6 +907,8 @@ end_scan(struct store *s, int64_t scan_id, const char *state,
 	}
 	if (st != STATUS_OK) {
 		rollback(s);
+	} else if (s->cand_scan_id == scan_id) {
+		s->cand_stale = true;
 	}
 	return st;
 }

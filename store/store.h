@@ -111,7 +111,9 @@ store_add_not_crawled(struct store *s, int64_t scan_id, const char *ref);
 
 /*
  * A finding or duplicate candidate (rules/finding.h).  action and status
- * are ignored; a finding with neither error nor dup_key is dropped.
+ * are ignored; a finding with neither error nor dup_key is dropped.  A
+ * candidate is kept by this connection (a temporary table) until the scan
+ * ends: if the process dies, only the scan's certain findings remain.
  */
 enum status
 store_add_finding(struct store *s, int64_t scan_id, const struct finding *f);
@@ -131,7 +133,8 @@ store_scan_complete(struct store *s, int64_t scan_id);
 /*
  * Marks the scan failed with reason; the rows written so far stay (when
  * the last batch cannot be committed, e.g. disk full, the committed ones).
- * Duplicates are not resolved.  Fails if the scan is not running.
+ * Duplicates are not resolved: each candidate with a plain error becomes
+ * that plain finding.  Fails if the scan is not running.
  */
 enum status
 store_scan_fail(struct store *s, int64_t scan_id, const char *reason);

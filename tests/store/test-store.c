@@ -515,9 +515,37 @@ test_duplicates(void)
 	got = findings_of(s, id2, 0);
 	is_str(got, "", "a key held once in this scan is no duplicate");
 	free(got);
+	/* Two scans running at once on one store keep their keys apart. */
+	int64_t x = 0, y = 0;
+	store_scan_begin(s, &meta, &x);
+	store_scan_begin(s, &meta, &y);
+	struct finding xa = candidate("gx", "CN=x,DC=x", "mail", "m@x", NULL,
+				      "mail:m@x");
+	struct finding ya = candidate("gy", "CN=y,DC=x", "mail", "m@x", NULL,
+				      "mail:m@x");
+	struct finding yb = candidate("gz", "CN=z,DC=x", "mail", "m@x", NULL,
+				      "mail:m@x");
+	ok(store_add_finding(s, x, &xa) == STATUS_OK &&
+		   store_add_finding(s, y, &ya) == STATUS_OK &&
+		   store_add_finding(s, y, &yb) == STATUS_OK &&
+		   store_scan_complete(s, x) == STATUS_OK &&
+		   store_scan_complete(s, y) == STATUS_OK,
+	   "two interleaved scans complete");
+	got = findings_of(s, x, 0);
+	is_str(got, "", "the first scan's key is held once in it");
+	free(got);
+	got = findings_of(s, y, 0);
+	is_str(got,
+	       "CN=y,DC=x|mail|m@x|x.duplicate|Duplicate|error|-|-\n"
+	       "  group mail:m@x\n"
+	       "CN=z,DC=x|mail|m@x|x.duplicate|Duplicate|error|-|-\n"
+	       "  group mail:m@x\n",
+	       "the second scan's key is held twice in it");
+	free(got);
 	store_free(s);
-	is_int(db_int(path, "SELECT count(*) FROM candidates"), 0,
-	       "no candidate is left once the scans are complete");
+	is_int(db_int(path, "SELECT count(*) FROM sqlite_master WHERE name ="
+			    " 'candidates'"),
+	       0, "candidates never reach the database file");
 	free(path);
 }
 
@@ -537,8 +565,21 @@ test_fail(void)
 	add_obj(s, bad, "g2", "CN=y");
 	struct finding f = plain("g2", "CN=y", "mail", "v", "r", "Format");
 	store_add_finding(s, bad, &f);
+	/* Candidates of a failed scan: only their plain findings stay. */
+	struct finding c1 = candidate("g2", "CN=y", "upn", "u", "Character",
+				      "upn:u");
+	struct finding c2 = candidate("g1", "CN=x", "upn", "u", NULL, "upn:u");
+	store_add_finding(s, bad, &c1);
+	store_add_finding(s, bad, &c2);
 	is_int(store_scan_fail(s, bad, "connection lost"), STATUS_OK,
 	       "scan marked failed");
+	char *got = findings_of(s, bad, 0);
+	is_str(got,
+	       "CN=y|mail|v|r|Format|error|-|-\n"
+	       "CN=y|upn|u|x.format|Character|warning|-|-\n",
+	       "a failed scan keeps its certain findings, resolves no "
+	       "duplicate");
+	free(got);
 	is_int(store_scan_complete(s, bad), STATUS_ERR_STORE,
 	       "a failed scan cannot complete");
 
@@ -548,7 +589,7 @@ test_fail(void)
 	is_str(scan.state, "failed", "state failed");
 	is_str(scan.reason, "connection lost", "reason kept");
 	is_int(scan.objects_read, 2, "the rows written so far stay");
-	is_int(scan.findings, 1, "and the findings");
+	is_int(scan.findings, 2, "and the findings");
 	store_scan_release(&scan);
 	free(idstr);
 

@@ -880,8 +880,8 @@ emit_user(uint64_t i)
 		}
 		if ((x >> 16) % 100 < 10) {
 			attrf("proxyAddresses",
-			      "X400:c=US;a= ;p=Contoso;o=Exchange;s=%s;g=%s;",
-			      p.sn->ascii, p.gn->ascii);
+			      "X400:c=US;a= ;p=Contoso;o=Exchange;s=%s%s;g=%s;",
+			      p.sn->ascii, id, p.gn->ascii);
 		}
 		if (kind == 1) {
 			attrf("proxyAddresses", "smtp:%s@" CLOUD, p.sam);

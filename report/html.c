@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -181,8 +182,94 @@ struct dup_row {
 	char *action;
 };
 
+/*
+ * The findings block stores every distinct string once and the rows as
+ * indexes into that table: a DN, a rule or an error repeats on many rows,
+ * and arrays of numbers parse fast, so 100,000 findings stay a small
+ * block.  Index 0 is null.  An open-addressing hash table (FNV-1a) maps a
+ * string to its index.
+ */
+struct intern {
+	char **strings; /* [0] is NULL */
+	size_t n, cap;
+	uint32_t *slots; /* index + 1, 0 for empty */
+	size_t n_slots;
+};
+
+static uint32_t
+fnv1a(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0';
+	     p++) {
+		h = (h ^ *p) * 16777619u;
+	}
+	return h;
+}
+
+static void
+intern_grow(struct intern *t)
+{
+	size_t n_slots = t->n_slots == 0 ? 1024 : t->n_slots * 2;
+	uint32_t *slots = xcalloc(n_slots, sizeof(*slots));
+	for (size_t i = 1; i < t->n; i++) {
+		size_t j = fnv1a(t->strings[i]) & (n_slots - 1);
+		while (slots[j] != 0) {
+			j = (j + 1) & (n_slots - 1);
+		}
+		slots[j] = (uint32_t)i + 1;
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->n_slots = n_slots;
+}
+
+/* The index of s (0 for NULL), added if new. */
+static size_t
+intern(struct intern *t, const char *s)
+{
+	if (s == NULL) {
+		return 0;
+	}
+	if (t->n == 0) {
+		t->cap = 1024;
+		t->strings = xreallocarray(NULL, t->cap, sizeof(*t->strings));
+		t->strings[t->n++] = NULL;
+	}
+	if (t->n * 2 >= t->n_slots) {
+		intern_grow(t);
+	}
+	size_t j = fnv1a(s) & (t->n_slots - 1);
+	while (t->slots[j] != 0) {
+		size_t i = t->slots[j] - 1;
+		if (strcmp(t->strings[i], s) == 0) {
+			return i;
+		}
+		j = (j + 1) & (t->n_slots - 1);
+	}
+	if (t->n == t->cap) {
+		t->cap *= 2;
+		t->strings = xreallocarray(t->strings, t->cap,
+					   sizeof(*t->strings));
+	}
+	t->strings[t->n] = xstrdup(s);
+	t->slots[j] = (uint32_t)t->n + 1;
+	return t->n++;
+}
+
+static void
+intern_release(struct intern *t)
+{
+	for (size_t i = 1; i < t->n; i++) {
+		free(t->strings[i]);
+	}
+	free(t->strings);
+	free(t->slots);
+}
+
 struct html_walk {
 	struct html *h;
+	struct intern strings;
 	struct tallies rules, attributes;
 	int64_t by_sev[3];
 	int64_t total, n_new, n_open;
@@ -337,7 +424,7 @@ collect(void *ctx, const struct finding *f)
 		if (i > 0) {
 			LIT(h, ",");
 		}
-		jstr(h, cells[i]);
+		num(h, (int64_t)intern(&w->strings, cells[i]));
 	}
 	LIT(h, "]");
 	w->total++;
@@ -970,6 +1057,11 @@ report_html_write(struct store *s, const struct store_scan *scan,
 		LOG_ERRNO("cannot write the HTML report");
 		h->st = STATUS_ERR_IO;
 	}
+	LIT(h, "],\n\"strings\": [null");
+	for (size_t i = 1; i < w.strings.n; i++) {
+		LIT(h, ",\n");
+		jstr(h, w.strings.strings[i]);
+	}
 	LIT(h, "]}</script>\n<script>");
 	strbuf_addstr(&h->sb, html_asset_js);
 	LIT(h, "</script>\n</body>\n</html>\n");
@@ -981,6 +1073,7 @@ report_html_write(struct store *s, const struct store_scan *scan,
 	}
 out:
 	store_counts_free(skipped, n_skipped);
+	intern_release(&w.strings);
 	tallies_release(&w.rules);
 	tallies_release(&w.attributes);
 	dups_free(w.dups, w.n_dups);

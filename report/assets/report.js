@@ -7,7 +7,8 @@
   var table = document.getElementById("findings-table");
   if (!dataEl || !table) { return; }
   var data = JSON.parse(dataEl.textContent);
-  var rows = data.rows;
+  /* Each row holds indexes into the string table (0: null). */
+  var rows = data.rows, S = data.strings;
   var C = {};
   data.columns.forEach(function (name, i) { C[name] = i; });
   var SHOWN = ["SEVERITY", "RULE", "ERROR", "ATTRIBUTE", "VALUE", "UPDATE",
@@ -40,7 +41,7 @@
   function distinct(col) {
     var seen = Object.create(null), out = [];
     for (var i = 0; i < rows.length; i++) {
-      var v = rows[i][col];
+      var v = S[rows[i][col]];
       if (v !== null && !(v in seen)) { seen[v] = 1; out.push(v); }
     }
     return out.sort(collator.compare);
@@ -67,19 +68,21 @@
     table.tHead.appendChild(tr);
   }
   function matches(r, i) {
-    if (state.rule && r[C.RULE] !== state.rule) { return false; }
-    if (state.severity && r[C.SEVERITY] !== state.severity) { return false; }
-    if (state.attribute && r[C.ATTRIBUTE] !== state.attribute) { return false; }
+    if (state.rule && S[r[C.RULE]] !== state.rule) { return false; }
+    if (state.severity && S[r[C.SEVERITY]] !== state.severity) { return false; }
+    if (state.attribute && S[r[C.ATTRIBUTE]] !== state.attribute) { return false; }
     if (state.text) {
       if (!haystack) {
-        haystack = rows.map(function (x) { return x.join("\u0001").toLowerCase(); });
+        haystack = rows.map(function (x) {
+          return x.map(function (k) { return S[k] === null ? "" : S[k]; }).join("\u0001").toLowerCase();
+        });
       }
       if (haystack[i].indexOf(state.text) < 0) { return false; }
     }
     return true;
   }
   function compareRows(a, b) {
-    var col = state.sort, x = a[col], y = b[col];
+    var col = state.sort, x = S[a[col]], y = S[b[col]];
     var c;
     if (col === C.SEVERITY) { c = (SEVRANK[x] || 0) - (SEVRANK[y] || 0); }
     else { c = collator.compare(x === null ? "" : x, y === null ? "" : y); }
@@ -113,11 +116,11 @@
     for (var i = start; i < end; i++) {
       var r = view[i], tr = el("tr");
       SHOWN.forEach(function (name) {
-        var v = r[C[name]], td = el("td", visible(v));
+        var v = S[r[C[name]]], td = el("td", visible(v));
         if (name === "SEVERITY") { td.className = "sev " + v; }
         else if (name === "VALUE" || name === "UPDATE") { td.className = "mono"; }
         else if (name === "STATUS" && v === "new") { td.className = "new"; }
-        if (name === "DISTINGUISHEDNAME" && r[C.OBJECTGUID]) { td.title = "objectGUID " + r[C.OBJECTGUID]; }
+        if (name === "DISTINGUISHEDNAME" && S[r[C.OBJECTGUID]]) { td.title = "objectGUID " + S[r[C.OBJECTGUID]]; }
         tr.appendChild(td);
       });
       body.appendChild(tr);

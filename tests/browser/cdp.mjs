@@ -51,7 +51,8 @@ export async function launch(extraArgs = []) {
     try { await Promise.race([send("Browser.close"), new Promise((r) => setTimeout(r, 2000))]); } catch { /* gone */ }
     if (proc.exitCode === null) { proc.kill("SIGKILL"); }
     await exited;
-    rmSync(profile, { recursive: true, force: true });
+    /* Chromium's helpers may still be writing the profile for a moment. */
+    try { rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }); } catch { /* left in /tmp */ }
   }
   return { send, on, close, stderr: () => stderr };
 }

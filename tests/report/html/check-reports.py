@@ -129,8 +129,14 @@ def main():
     data = [s for a, s in p.scripts if a.get("type") == "application/json"]
     ok(len(data) == 1, "one JSON data block")
     block = json.loads(data[0])
-    rows = block["rows"]
+    strings = block["strings"]
+    ok(strings[0] is None, "string 0 is null")
+    rows = [[strings[i] for i in r] for r in block["rows"]]
     ok(len(rows) == len(doc["findings"]), "data block has every finding")
+    cols = [c.lower() for c in block["columns"]]
+    json_rows = [[f[k] for k in fields] for f in doc["findings"]]
+    ok(cols == [k.replace("_", "") for k in fields], "data block columns are the CSV's")
+    ok(rows == json_rows, "data block rows equal the JSON report's findings, in order")
     col = block["columns"].index("VALUE")
     ok(all(v in [r[col] for r in rows] for v in want), "data block values exact")
     ok(set(p.tags) <= {"html", "head", "meta", "title", "style", "body", "header", "h1", "p", "section", "h2", "dl",

@@ -159,6 +159,16 @@ try {
     ok(await evaluate(page, `document.querySelector("#comparison") !== null`), "comparison section");
   }
 
+  if (!bench) {
+    // ---- print: controls hidden, the summary kept ---------------------------
+    await page.send("Emulation.setEmulatedMedia", { media: "print" });
+    is(await evaluate(page, `getComputedStyle(document.getElementById("findings-controls")).display`), "none", "print hides the filters");
+    ok(await evaluate(page, `getComputedStyle(document.querySelector("#summary svg")).display !== "none"`), "print keeps the charts");
+    await page.send("Emulation.setEmulatedMedia", { media: "" });
+    const pdf = await page.send("Page.printToPDF", { printBackground: true });
+    ok(Buffer.from(pdf.data, "base64").subarray(0, 5).toString() === "%PDF-", "prints to PDF");
+  }
+
   if (screenshot) {
     await evaluate(page, `(() => { for (const s of ["filter-rule", "filter-severity", "filter-attribute"]) {
         const e = document.getElementById(s); e.value = ""; e.dispatchEvent(new Event("change")); } window.scrollTo(0, 0); })()`);
@@ -183,6 +193,19 @@ try {
   ok(requests.every((u) => u === url), "no request other than the report itself", requests);
   ok(await evaluate(page, `document.querySelector('meta[http-equiv="Content-Security-Policy"]').content.startsWith("default-src 'none'")`),
     "CSP meta tag: default-src 'none'");
+  if (!bench) {
+    // ---- without JavaScript: the summary still reads --------------------------
+    const bare = await openPage(browser);
+    await bare.send("Page.enable");
+    await bare.send("Emulation.setScriptExecutionDisabled", { value: true });
+    const loaded = waitFor(bare, "Page.loadEventFired", 60000);
+    await bare.send("Page.navigate", { url });
+    await loaded;
+    ok((await evaluate(bare, `document.querySelector("#summary").innerText`)).includes("Objects read"), "without JavaScript: summary readable");
+    ok(await evaluate(bare, `document.querySelectorAll("#summary svg rect").length`) >= 3, "without JavaScript: charts drawn");
+    ok(await evaluate(bare, `document.querySelectorAll("#duplicates .dup").length`) >= 1, "without JavaScript: duplicate groups shown");
+    is(await evaluate(bare, `document.getElementById("findings-controls").hidden`), true, "without JavaScript: no dead filter controls");
+  }
 } catch (e) {
   ok(false, `browser session: ${e.message}`);
 } finally {

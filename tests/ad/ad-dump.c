@@ -9,8 +9,9 @@
  *           [--bind-dn DN --password-file FILE] [--sasl-mech MECH]
  *           [--starttls] [--ca-file FILE] [--page-size N] [-v] ATTR...
  *
- * Output, one line per value: DN TAB attribute TAB value, with bytes
- * outside printable ASCII (and backslash) written as \xHH; then one line
+ * Output, one line per value: DN TAB attribute TAB value, with control
+ * bytes, DEL and backslash written as \xHH (UTF-8 stays as it is, so the
+ * lines compare with tests/ad/ldif2tsv.py's); then one line
  * "#ref TAB reference" per continuation reference and "#bad TAB n".
  * Exit status 0, or 1 after the scanner's one-line message.
  */
@@ -46,7 +47,7 @@ print_escaped(FILE *f, const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c >= 0x7f || c == '\\') {
+		if (c < 0x20 || c == 0x7f || c == '\\') {
 			fprintf(f, "\\x%02x", c);
 		} else {
 			fputc(c, f);

@@ -32,7 +32,11 @@ that generators and ldapsearch write (folded lines, base64 with '::').
 import argparse
 import base64
 import json
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ldifutil import Record, fail, read_ldif  # noqa: E402
 
 # Attributes a DC computes or owns; a directory export may carry them.
 COMPUTED = {a.lower() for a in [
@@ -110,78 +114,6 @@ def refused_object(r):
             return ("an interdomain trust account (userAccountControl 0x800): "
                     "the DC creates it when the trust is made")
     return None
-
-
-class Record:
-    def __init__(self, dn, line):
-        self.dn = dn
-        self.line = line
-        self.attrs = []  # [name, bytes]
-
-    def values(self, name):
-        n = name.lower()
-        return [v for a, v in self.attrs if a.lower() == n]
-
-    def drop(self, name, value=None):
-        n = name.lower()
-        self.attrs = [[a, v] for a, v in self.attrs
-                      if not (a.lower() == n and (value is None or v == value))]
-
-    def classes(self):
-        return [v.decode("utf-8", "replace").lower()
-                for v in self.values("objectClass")]
-
-
-def fail(msg):
-    print(f"adapt-ldif: {msg}", file=sys.stderr)
-    sys.exit(1)
-
-
-def read_ldif(path):
-    recs, lines, start = [], [], 0
-    with open(path, "rb") as f:
-        raw = f.read().split(b"\n")
-    # unfold: a line starting with one space continues the previous one
-    logical = []
-    for no, l in enumerate(raw, 1):
-        l = l.rstrip(b"\r")
-        if l.startswith(b" ") and logical and logical[-1][1] != b"":
-            logical[-1][1] += l[1:]
-        else:
-            logical.append([no, l])
-    cur = None
-    for no, l in logical + [[len(raw) + 1, b""]]:
-        if l.startswith(b"#"):
-            continue
-        if l == b"":
-            if cur is not None:
-                recs.append(cur)
-                cur = None
-            continue
-        name, sep, rest = l.partition(b":")
-        if not sep:
-            fail(f"{path}:{no}: not an LDIF line")
-        name = name.decode("ascii", "replace")
-        if rest.startswith(b":"):
-            try:
-                val = base64.b64decode(rest[1:].strip(), validate=True)
-            except Exception:
-                fail(f"{path}:{no}: bad base64 in {name}")
-        elif rest.startswith(b"<"):
-            fail(f"{path}:{no}: URL values are not supported")
-        else:
-            val = rest[1:] if rest.startswith(b" ") else rest
-        if cur is None:
-            if name.lower() == "version":
-                continue
-            if name.lower() != "dn":
-                fail(f"{path}:{no}: record does not start with dn:")
-            cur = Record(val.decode("utf-8"), no)
-        elif name.lower() == "changetype":
-            fail(f"{path}:{no}: {cur.dn}: change records are not supported")
-        else:
-            cur.attrs.append([name, val])
-    return recs
 
 
 SAFE_INIT = set(range(0x01, 0x80)) - set(b"\n\r :<")

@@ -8,6 +8,8 @@
 # shellcheck shell=bash
 
 set -u
+# Byte order for sort, join and comparisons; UTF-8 values stay bytes.
+export LC_ALL=C
 AD_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 AD_TOP=$(cd "$AD_SRC/../.." && pwd)
 : "${AD_DIR:=$AD_TOP/build-ad/tests/ad/dc}"
@@ -35,7 +37,7 @@ t() {
 		echo "ok $_tap_n - $desc"
 	else
 		echo "not ok $_tap_n - $desc"
-		diag "$*" "$(tail -5 "$log")"
+		diag "$(cut -c1-300 <<< "$*")" "$(tail -5 "$log" | cut -c1-300)"
 		_tap_failed=$((_tap_failed + 1))
 	fi
 }
@@ -154,6 +156,9 @@ ad_ldapsearch() {
 		-H "ldaps://$AD_DC_FQDN" -x -D "$AD_BIND_DN" \
 		-y "$AD_PASSWORD_FILE" "$@"
 }
+
+# ad_tsv: LDIF on stdin to ad-dump's "DN TAB attribute TAB value" lines.
+ad_tsv() { python3 "$AD_SRC/ldif2tsv.py"; }
 
 # Number of entries a paged ldapsearch finds for filter under the base.
 ad_count() {

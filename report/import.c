@@ -413,9 +413,19 @@ out:
 	return st;
 }
 
-/* The scan's finding keys, sorted, to match rows against. */
+/*
+ * The scan's findings by key, sorted, to match rows against, with the
+ * decision each has now (ACTION, and UPDATE: the edited one or the
+ * proposal), so that only rows that change something are recorded.
+ */
+struct known {
+	char *key;
+	char *action;
+	char *update;
+};
+
 struct keys {
-	char **v;
+	struct known *v;
 	size_t n, cap;
 };
 
@@ -427,6 +437,12 @@ make_key(const char *guid, const char *attribute, const char *value)
 			 value != NULL ? value : "");
 }
 
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
 static enum status
 collect_key(void *ctx, const struct finding *f)
 {
@@ -435,14 +451,28 @@ collect_key(void *ctx, const struct finding *f)
 		k->cap = k->cap == 0 ? 1024 : k->cap * 2;
 		k->v = xreallocarray(k->v, k->cap, sizeof(*k->v));
 	}
-	k->v[k->n++] = make_key(f->objectguid, f->attribute, f->value);
+	k->v[k->n++] = (struct known){
+		.key = make_key(f->objectguid, f->attribute, f->value),
+		.action = dup_or_null(f->action),
+		.update = dup_or_null(f->update),
+	};
 	return STATUS_OK;
 }
 
 static int
-cmp_str(const void *a, const void *b)
+cmp_known(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(((const struct known *)a)->key,
+		      ((const struct known *)b)->key);
+}
+
+static bool
+same(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL) {
+		return a == b;
+	}
+	return strcmp(a, b) == 0;
 }
 
 enum status
@@ -463,17 +493,19 @@ report_import_csv(struct store *s, int64_t scan_id, const char *path,
 	if (st != STATUS_OK) {
 		goto out;
 	}
-	qsort(keys.v, keys.n, sizeof(*keys.v), cmp_str);
+	qsort(keys.v, keys.n, sizeof(*keys.v), cmp_known);
 	local.rows = n;
-	bool *matched = xcalloc(n > 0 ? n : 1, sizeof(*matched));
+	const struct known **matched =
+		xcalloc(n > 0 ? n : 1, sizeof(*matched));
 	for (size_t i = 0; i < n; i++) {
-		char *key = make_key(rows[i].guid, rows[i].attribute,
-				     rows[i].value);
-		matched[i] = keys.n > 0 &&
-			     bsearch(&key, keys.v, keys.n, sizeof(*keys.v),
-				     cmp_str) != NULL;
-		free(key);
-		if (!matched[i]) {
+		struct known probe = {.key = make_key(rows[i].guid,
+						      rows[i].attribute,
+						      rows[i].value)};
+		matched[i] = keys.n > 0 ? bsearch(&probe, keys.v, keys.n,
+						  sizeof(*keys.v), cmp_known)
+					: NULL;
+		free(probe.key);
+		if (matched[i] == NULL) {
 			local.unmatched++;
 			if (local.unmatched <= IMPORT_MAX_WARNINGS) {
 				LOG_WARN("%s:%lu: no finding of scan %lld has "
@@ -498,7 +530,18 @@ report_import_csv(struct store *s, int64_t scan_id, const char *path,
 			 path, local.unmatched, (long long)scan_id);
 	}
 	for (size_t i = 0; i < n && st == STATUS_OK; i++) {
-		if (!matched[i]) {
+		if (matched[i] == NULL) {
+			continue;
+		}
+		local.decided += rows[i].action != NULL;
+		/*
+		 * The store holds this already (re-import, or a row left as
+		 * written): one transaction per decision is slow, and a
+		 * fix list of 100,000 rows mostly changes nothing.
+		 */
+		if (same(matched[i]->action, rows[i].action) &&
+		    (rows[i].update == NULL ||
+		     same(matched[i]->update, rows[i].update))) {
 			continue;
 		}
 		struct store_decision d = {
@@ -512,14 +555,13 @@ report_import_csv(struct store *s, int64_t scan_id, const char *path,
 		st = store_set_decision(s, scan_id, &d);
 		if (st == STATUS_OK) {
 			local.recorded++;
-			local.decided += rows[i].action != NULL;
 		}
 	}
 	free(matched);
 	if (st == STATUS_OK) {
-		LOG_INFO("%s: %zu rows, %zu decisions recorded (%zu with an "
-			 "ACTION), %zu unmatched",
-			 path, local.rows, local.recorded, local.decided,
+		LOG_INFO("%s: %zu rows, %zu with an ACTION, %zu decisions "
+			 "recorded or changed, %zu unmatched",
+			 path, local.rows, local.decided, local.recorded,
 			 local.unmatched);
 	}
 out:
@@ -527,7 +569,9 @@ out:
 		*stats = local;
 	}
 	for (size_t i = 0; i < keys.n; i++) {
-		free(keys.v[i]);
+		free(keys.v[i].key);
+		free(keys.v[i].action);
+		free(keys.v[i].update);
 	}
 	free(keys.v);
 	rows_free(rows, n);

@@ -29,15 +29,17 @@
 /* What an import did, for the one-line summary main prints. */
 struct report_import_stats {
 	size_t rows;	  /* data rows read (blank rows not counted) */
-	size_t recorded;  /* decisions recorded */
-	size_t decided;	  /* of those, with an ACTION */
+	size_t decided;	  /* matched rows with an ACTION */
+	size_t recorded;  /* decisions recorded (new or changed) */
 	size_t unmatched; /* rows that match no finding of the scan */
 };
 
 /*
- * Reads path and records one decision per matched row for scan_id
+ * Reads path and records the decision of every matched row for scan_id
  * (store_set_decision(): ACTION, and UPDATE as the row has it, or the
- * proposal when there is no UPDATE column).  The whole file is checked
+ * proposal when there is no UPDATE column) where it differs from what the
+ * store holds, so importing the same file twice records nothing new and a
+ * row whose ACTION was cleared clears the earlier decision.  The whole file is checked
  * before anything is recorded: a file that is not UTF-8, a malformed
  * quote, a missing column or an unknown ACTION is logged once with the
  * file and line and returns STATUS_ERR_CONFIG with nothing recorded.

@@ -127,7 +127,8 @@ main(void)
 	ok(report_import_csv(fx.store, fx.scan_id, csv, &stats) == STATUS_OK,
 	   "unedited fix list imports");
 	is_int(stats.rows, NH, "every row read");
-	is_int(stats.recorded, NH, "every row matched (guard undone on VALUE)");
+	is_int(stats.unmatched, 0, "every row matched (guard undone on VALUE)");
+	is_int(stats.recorded, 0, "nothing to record: the fix list as written");
 	is_int(stats.decided, 0, "no ACTION yet");
 	struct strbuf got;
 	strbuf_init(&got);
@@ -174,8 +175,20 @@ main(void)
 		strbuf_addch(&want, '|');
 	}
 	is_str(got.buf, want.buf, "the LDIF carries every UPDATE exactly");
+	ok(report_import_csv(fx.store, fx.scan_id, edited, &stats) == STATUS_OK &&
+		   stats.recorded == 0 && stats.decided == NH,
+	   "importing it again records nothing new");
 
-	/* 3. The CSV writer's own output with ACTION filled in (BOM, CRLF). */
+	/* 3. The unedited fix list again: every ACTION cleared. */
+	ok(report_import_csv(fx.store, fx.scan_id, csv, &stats) == STATUS_OK,
+	   "re-import of the unedited fix list");
+	is_int(stats.recorded, NH, "every decision changed back");
+	strbuf_reset(&got);
+	is_int(ldif_changes(&fx, &got), 0, "no change left");
+	ok(report_import_csv(fx.store, fx.scan_id, edited, &stats) == STATUS_OK &&
+		   stats.recorded == NH,
+	   "and the edited one again");
+	/* 3b. The CSV writer's own output has a BOM. */
 	strbuf_reset(&e);
 	f = fopen(csv, "rb");
 	char buf[4096];

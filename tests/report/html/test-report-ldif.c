@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <ldif.h>
 
+#include "common/log.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "report/writers.h"
@@ -268,6 +269,18 @@ main(void)
 	   "change and undo files exist");
 	unlink(path);
 	unlink(upath);
+	snprintf(path, sizeof(path), "%s/no-such-dir/changes.ldif", fx.dir);
+	store_get_scan(fx.store, "latest", &scan);
+	unsigned before = log_error_count();
+	ok(report_ldif_write_files(fx.store, &scan, true, path) == STATUS_ERR_IO,
+	   "a missing directory is an I/O error");
+	is_int(log_error_count() - before, 1, "logged once");
+	store_scan_release(&scan);
+	/* Nothing left behind in the fixture directory but the database. */
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd),
+		 "test $(ls -A %s | grep -v '^test.db' | wc -l) -eq 0", fx.dir);
+	ok(system(cmd) == 0, "no temporary file left behind");
 
 	strbuf_release(&got);
 	fixture_close(&fx);

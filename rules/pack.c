@@ -25,6 +25,51 @@ static const char *const kind_names[] = {
 	[CHECK_PATTERN] = "pattern",     [CHECK_COLON] = "colon",
 	[CHECK_BLANK] = "blank",         [CHECK_RFC2822] = "rfc2822",
 	[CHECK_DUPLICATE] = "duplicate",
+	[CHECK_COUNT] = "count",
+	[CHECK_UNIQUE] = "unique",
+	[CHECK_SMTP_NAMESPACE] = "smtp-namespace",
+	[CHECK_ROUTABLE] = "routable",
+	[CHECK_VERIFIED] = "verified",
+	[CHECK_LOCAL_LENGTH] = "local-length",
+	[CHECK_DOMAIN_LENGTH] = "domain-length",
+	[CHECK_MULTIPLE_PRIMARY] = "multiple-primary",
+	[CHECK_NO_PRIMARY] = "no-primary",
+	[CHECK_PRIMARY_MISMATCH] = "primary-mismatch",
+	[CHECK_MAILBOX_ONPREM] = "mailbox-onprem",
+	[CHECK_MAILBOX_STALE] = "mailbox-stale",
+	[CHECK_MAILBOX_NO_NICKNAME] = "mailbox-no-nickname",
+	[CHECK_REMOTE_NO_GUID] = "remote-no-guid",
+	[CHECK_REPLICATION_CONFLICT] = "replication-conflict",
+	[CHECK_AUTODISCOVER_SCP] = "autodiscover-scp",
+};
+
+/*
+ * Entry rules: the attribute a kind reads when the rule names none, and
+ * whether it may name another (NULL default: the rule must name one).
+ */
+static const struct {
+	const char *attribute;
+	bool fixed;
+	bool limit; /* takes (and needs) a limit */
+} entry_kinds[] = {
+	[CHECK_COUNT] = {NULL, false, true},
+	[CHECK_UNIQUE] = {NULL, false, false},
+	[CHECK_SMTP_NAMESPACE] = {"mail, proxyAddresses, targetAddress, "
+				  "userPrincipalName",
+				  true, false},
+	[CHECK_ROUTABLE] = {NULL, false, false},
+	[CHECK_VERIFIED] = {NULL, false, false},
+	[CHECK_LOCAL_LENGTH] = {NULL, false, true},
+	[CHECK_DOMAIN_LENGTH] = {NULL, false, true},
+	[CHECK_MULTIPLE_PRIMARY] = {"proxyAddresses", true, false},
+	[CHECK_NO_PRIMARY] = {"proxyAddresses", true, false},
+	[CHECK_PRIMARY_MISMATCH] = {"proxyAddresses", true, false},
+	[CHECK_MAILBOX_ONPREM] = {"msExchMailboxGuid", true, false},
+	[CHECK_MAILBOX_STALE] = {"msExchMailboxGuid", true, false},
+	[CHECK_MAILBOX_NO_NICKNAME] = {"msExchMailboxGuid", true, false},
+	[CHECK_REMOTE_NO_GUID] = {"msExchMailboxGuid", true, false},
+	[CHECK_REPLICATION_CONFLICT] = {"distinguishedName", true, false},
+	[CHECK_AUTODISCOVER_SCP] = {"serviceBindingInformation", true, false},
 };
 
 /* The ERROR a check reports unless the rule names its own. */
@@ -33,6 +78,22 @@ static const char *const kind_errors[] = {
 	[CHECK_PATTERN] = "Character",   [CHECK_COLON] = "Character",
 	[CHECK_BLANK] = "Blank",         [CHECK_RFC2822] = NULL,
 	[CHECK_DUPLICATE] = "Duplicate",
+	[CHECK_COUNT] = "LargeObject",
+	[CHECK_UNIQUE] = "Duplicate",
+	[CHECK_SMTP_NAMESPACE] = "SmtpConflict",
+	[CHECK_ROUTABLE] = "NonRoutableDomain",
+	[CHECK_VERIFIED] = "UnverifiedDomain",
+	[CHECK_LOCAL_LENGTH] = "LocalPartLength",
+	[CHECK_DOMAIN_LENGTH] = "DomainLength",
+	[CHECK_MULTIPLE_PRIMARY] = "MultiplePrimary",
+	[CHECK_NO_PRIMARY] = "NoPrimary",
+	[CHECK_PRIMARY_MISMATCH] = "PrimaryMismatch",
+	[CHECK_MAILBOX_ONPREM] = "OnPremisesMailbox",
+	[CHECK_MAILBOX_STALE] = "StaleMailboxGuid",
+	[CHECK_MAILBOX_NO_NICKNAME] = "MailboxGuidWithoutNickname",
+	[CHECK_REMOTE_NO_GUID] = "RemoteMailboxWithoutGuid",
+	[CHECK_REPLICATION_CONFLICT] = "ReplicationConflict",
+	[CHECK_AUTODISCOVER_SCP] = "AutodiscoverScp",
 };
 
 const char *
@@ -288,8 +349,55 @@ static const char *const rule_attrs[] = {
 	"set",       "pattern", "caseless",    "fixer",         "class",
 	"not-class", "if-attr", "unless-attr", "if-value",      "unless-value",
 	"namespace", "qualify", "complete-if", "remove-unless", "enabled",
-	NULL,
+	"attribute", "scope",       NULL,
 };
+
+/* attribute and scope: entry rules only (ch NULL in parse_rule()). */
+static bool
+parse_entry_attrs(struct parse *p, const xmlNode *n, struct rule *r)
+{
+	char *a = attr(n, "attribute");
+	char *scope = attr(n, "scope");
+	bool entry = r->kind >= CHECK_FIRST_ENTRY;
+	if (!entry && (a != NULL || scope != NULL)) {
+		fail(p, n, "rule %s: attribute and scope are for entry rules",
+		     r->id);
+	} else if (entry && (xmlHasProp(n, (const xmlChar *)"if-value") ||
+			     xmlHasProp(n, (const xmlChar *)"unless-value"))) {
+		fail(p, n, "rule %s: if-value and unless-value are for chain "
+			   "rules", r->id);
+	} else if (entry) {
+		const char *def = entry_kinds[r->kind].attribute;
+		if (a == NULL && def == NULL) {
+			fail(p, n, "rule %s: a %s rule needs an attribute",
+			     r->id, kind_names[r->kind]);
+		} else if (a != NULL && a[0] == '\0') {
+			fail(p, n, "rule %s: empty attribute", r->id);
+		} else if (a != NULL && def != NULL &&
+			   entry_kinds[r->kind].fixed &&
+			   strcasecmp(a, def) != 0) {
+			fail(p, n, "rule %s: a %s rule reads %s", r->id,
+			     kind_names[r->kind], def);
+		} else {
+			r->attribute = xstrdup(a != NULL ? a : def);
+		}
+		r->scope = SCOPE_SYNCED;
+		if (scope == NULL || strcmp(scope, "synced") == 0) {
+			r->scope = SCOPE_SYNCED;
+		} else if (strcmp(scope, "scanned") == 0) {
+			r->scope = SCOPE_SCANNED;
+		} else if (strcmp(scope, "all") == 0) {
+			r->scope = SCOPE_ALL;
+		} else {
+			fail(p, n,
+			     "rule %s: scope must be synced, scanned or all",
+			     r->id);
+		}
+	}
+	free(a);
+	free(scope);
+	return !p->failed;
+}
 
 static bool
 parse_rule(struct parse *p, const xmlNode *n, const struct chain *ch,
@@ -316,14 +424,36 @@ parse_rule(struct parse *p, const xmlNode *n, const struct chain *ch,
 			found = true;
 		}
 	}
+	bool entry = ch == NULL;
 	if (!found) {
 		fail(p, n,
-		     "rule %s: unknown check kind '%s' (length, "
-		     "charset, pattern, colon, blank, rfc2822, duplicate)",
+		     entry ? "rule %s: unknown check kind '%s' (count, unique, "
+			     "smtp-namespace, routable, verified, "
+			     "local-length, domain-length, multiple-primary, "
+			     "no-primary, primary-mismatch, mailbox-onprem, "
+			     "mailbox-stale, mailbox-no-nickname, "
+			     "remote-no-guid, replication-conflict, "
+			     "autodiscover-scp)"
+			   : "rule %s: unknown check kind '%s' (length, "
+			     "charset, pattern, colon, blank, rfc2822, "
+			     "duplicate)",
+		     r->id, check);
+	} else if (entry && r->kind < CHECK_FIRST_ENTRY) {
+		fail(p, n,
+		     "rule %s: a %s check belongs in a <chain>; a <rule> "
+		     "directly under <pack> is an entry rule",
+		     r->id, check);
+	} else if (!entry && r->kind >= CHECK_FIRST_ENTRY) {
+		fail(p, n,
+		     "rule %s: %s is an entry rule: put it directly under "
+		     "<pack>, not in a <chain>",
 		     r->id, check);
 	}
 	free(check);
 	if (p->failed) {
+		return false;
+	}
+	if (!parse_entry_attrs(p, n, r)) {
 		return false;
 	}
 
@@ -372,18 +502,24 @@ parse_rule(struct parse *p, const xmlNode *n, const struct chain *ch,
 	char *qualify = attr(n, "qualify");
 	r->complete_if = attr(n, "complete-if");
 	r->remove_unless = attr(n, "remove-unless");
-	bool want_limit = r->kind == CHECK_LENGTH || r->kind == CHECK_BLANK;
+	bool entry_limit = entry && entry_kinds[r->kind].limit;
+	bool want_limit = r->kind == CHECK_LENGTH ||
+			  r->kind == CHECK_BLANK || entry_limit;
 	bool dup = r->kind == CHECK_DUPLICATE;
+	bool unique = r->kind == CHECK_UNIQUE;
 	long line = xmlGetLineNo(n);
 
 	if (limit != NULL && !want_limit) {
-		fail(p, n, "rule %s: limit is for length and blank checks",
+		fail(p, n,
+		     "rule %s: limit is for length, blank, count, "
+		     "local-length and domain-length checks",
 		     r->id);
 	} else if (limit != NULL && !parse_size(limit, &r->limit)) {
 		fail(p, n, "rule %s: bad limit '%s' (a whole number 1-1000000)",
 		     r->id, limit);
-	} else if (limit == NULL && r->kind == CHECK_LENGTH) {
-		fail(p, n, "rule %s: a length check needs a limit", r->id);
+	} else if (limit == NULL && (r->kind == CHECK_LENGTH || entry_limit)) {
+		fail(p, n, "rule %s: a %s check needs a limit", r->id,
+		     kind_names[r->kind]);
 	}
 	if (set != NULL && r->kind != CHECK_CHARSET) {
 		fail(p, n, "rule %s: set is for charset checks", r->id);
@@ -426,7 +562,19 @@ parse_rule(struct parse *p, const xmlNode *n, const struct chain *ch,
 			     r->id, fixer);
 		}
 	}
-	if (!dup && (ns || qualify || r->complete_if || r->remove_unless)) {
+	if (unique && (qualify || r->complete_if || r->remove_unless)) {
+		fail(p, n,
+		     "rule %s: qualify, complete-if and remove-unless are "
+		     "for duplicate checks",
+		     r->id);
+	} else if (unique) {
+		/* dup_key namespace; "smtp" is the SMTP namespace rule's. */
+		r->ns = xstrdup(ns != NULL ? ns : r->attribute);
+		for (char *s = r->ns; *s; s++) {
+			*s = (char)(*s >= 'A' && *s <= 'Z' ? *s + 32 : *s);
+		}
+	} else if (!dup &&
+		   (ns || qualify || r->complete_if || r->remove_unless)) {
 		fail(p, n,
 		     "rule %s: namespace, qualify, complete-if and "
 		     "remove-unless are for duplicate checks",
@@ -783,6 +931,13 @@ pack_parse(struct ruleset *rs, const char *xml, size_t len, const char *origin)
 			struct skip *s = &rs->skips[rs->nskips++];
 			memset(s, 0, sizeof(*s));
 			parse_skip(&p, c, s);
+		} else if (strcmp(name, "rule") == 0) {
+			rs->entry_rules = xreallocarray(
+				rs->entry_rules, rs->nentry_rules + 1,
+				sizeof(*rs->entry_rules));
+			struct rule *r = &rs->entry_rules[rs->nentry_rules++];
+			memset(r, 0, sizeof(*r));
+			parse_rule(&p, c, NULL, r);
 		} else if (strcmp(name, "chain") == 0) {
 			rs->chains = xreallocarray(rs->chains, rs->nchains + 1,
 						   sizeof(*rs->chains));
@@ -792,43 +947,60 @@ pack_parse(struct ruleset *rs, const char *xml, size_t len, const char *origin)
 		} else {
 			fail(&p, c,
 			     "unknown element <%s> (description, skip, "
-			     "chain)",
+			     "chain, rule)",
 			     name);
 		}
 	}
-	if (!p.failed && rs->nchains == 0) {
-		fail(&p, root, "the pack has no <chain>");
+	if (!p.failed && rs->nchains == 0 && rs->nentry_rules == 0) {
+		fail(&p, root, "the pack has no <chain> and no <rule>");
 	}
 	/* Rule ids are the stable RULE column: unique within the pack. */
-	for (size_t i = 0; i < rs->nchains && !p.failed; i++) {
-		for (size_t j = 0; j < rs->chains[i].nrules && !p.failed; j++) {
-			const char *id = rs->chains[i].rules[j].id;
-			for (size_t k = 0; k <= i && !p.failed; k++) {
-				size_t lim = k == i ? j : rs->chains[k].nrules;
-				for (size_t m = 0; m < lim; m++) {
-					if (strcmp(rs->chains[k].rules[m].id,
-						   id) == 0) {
-						LOG_ERR("%s:%ld: rule id '%s' is "
-							"used twice (first on "
-							"line %ld)",
-							origin,
-							rs->chains[i]
-								.rules[j]
-								.line,
-							id,
-							rs->chains[k]
-								.rules[m]
-								.line);
-						p.failed = true;
-						break;
-					}
-				}
+	size_t nall = rs->nentry_rules;
+	for (size_t i = 0; i < rs->nchains; i++) {
+		nall += rs->chains[i].nrules;
+	}
+	const struct rule **all = xcalloc(nall + 1, sizeof(*all));
+	size_t k = 0;
+	for (size_t i = 0; i < rs->nchains; i++) {
+		for (size_t j = 0; j < rs->chains[i].nrules; j++) {
+			all[k++] = &rs->chains[i].rules[j];
+		}
+	}
+	for (size_t i = 0; i < rs->nentry_rules; i++) {
+		all[k++] = &rs->entry_rules[i];
+	}
+	for (size_t i = 0; i < k && !p.failed; i++) {
+		for (size_t j = 0; j < i; j++) {
+			if (all[i]->id != NULL && all[j]->id != NULL &&
+			    strcmp(all[i]->id, all[j]->id) == 0) {
+				LOG_ERR("%s:%ld: rule id '%s' is used twice "
+					"(first on line %ld)",
+					origin, all[i]->line, all[i]->id,
+					all[j]->line);
+				p.failed = true;
+				break;
 			}
 		}
 	}
+	free(all);
 out:
 	xmlFreeDoc(doc);
 	return !p.failed;
+}
+
+static void
+rule_release(struct rule *r)
+{
+	free(r->id);
+	free(r->error);
+	free(r->description);
+	free(r->remediation);
+	cond_release(&r->cond);
+	pcre2_code_free(r->re);
+	free(r->ns);
+	free(r->complete_if);
+	free(r->remove_unless);
+	free(r->attribute);
 }
 
 void
@@ -850,21 +1022,16 @@ pack_release(struct ruleset *rs)
 	for (size_t i = 0; i < rs->nchains; i++) {
 		struct chain *ch = &rs->chains[i];
 		for (size_t j = 0; j < ch->nrules; j++) {
-			struct rule *r = &ch->rules[j];
-			free(r->id);
-			free(r->error);
-			free(r->description);
-			free(r->remediation);
-			cond_release(&r->cond);
-			pcre2_code_free(r->re);
-			free(r->ns);
-			free(r->complete_if);
-			free(r->remove_unless);
+			rule_release(&ch->rules[j]);
 		}
 		free(ch->rules);
 		free(ch->attribute);
 		free(ch->label);
 	}
 	free(rs->chains);
+	for (size_t i = 0; i < rs->nentry_rules; i++) {
+		rule_release(&rs->entry_rules[i]);
+	}
+	free(rs->entry_rules);
 	free(rs->name);
 }

@@ -26,6 +26,37 @@ enum check_kind {
 	CHECK_BLANK,
 	CHECK_RFC2822,
 	CHECK_DUPLICATE,
+	/*
+	 * Entry rules (a <rule> directly under <pack>, rules/beyond.c):
+	 * each reads the whole entry and gives its own rows, outside any
+	 * chain.
+	 */
+	CHECK_COUNT,
+	CHECK_UNIQUE,
+	CHECK_SMTP_NAMESPACE,
+	CHECK_ROUTABLE,
+	CHECK_VERIFIED,
+	CHECK_LOCAL_LENGTH,
+	CHECK_DOMAIN_LENGTH,
+	CHECK_MULTIPLE_PRIMARY,
+	CHECK_NO_PRIMARY,
+	CHECK_PRIMARY_MISMATCH,
+	CHECK_MAILBOX_ONPREM,
+	CHECK_MAILBOX_STALE,
+	CHECK_MAILBOX_NO_NICKNAME,
+	CHECK_REMOTE_NO_GUID,
+	CHECK_REPLICATION_CONFLICT,
+	CHECK_AUTODISCOVER_SCP,
+};
+
+/* The first entry-rule kind: kinds before it belong in a chain. */
+#define CHECK_FIRST_ENTRY CHECK_COUNT
+
+/* Which objects an entry rule reads (README: "Entry rules"). */
+enum rule_scope {
+	SCOPE_SYNCED,  /* what Entra Connect syncs by default (entra.md §1.6) */
+	SCOPE_SCANNED, /* what the pack's <skip>s let through */
+	SCOPE_ALL,     /* every entry read */
 };
 
 /* IdFix's ErrorType flags; names print in this (numeric) order. */
@@ -81,6 +112,10 @@ struct rule {
 	enum dup_qualify qualify;
 	char *complete_if;
 	char *remove_unless;
+
+	/* Entry rules only. */
+	char *attribute; /* what the rule reads and the ATTRIBUTE column */
+	enum rule_scope scope;
 };
 
 struct chain {
@@ -132,7 +167,47 @@ struct ruleset {
 	pcre2_code *rfc_domain;
 	pcre2_code *rfc_local;
 	pcre2_code *rfc_format;
+	struct rule *entry_rules; /* <rule> directly under <pack> */
+	size_t nentry_rules;
+	char **domains; /* verified domains, folded; NULL-terminated */
 };
+
+/* What an entry rule sees of the entry being checked. */
+struct entry_ctx {
+	const struct ruleset *rs;
+	const struct scan_entry *e;
+	const struct rule_sink *sink;
+	const char *cls;
+	const char *key; /* scan_entry_key() */
+	const char *cn;  /* valid UTF-8, "" when absent */
+};
+
+/*
+ * Why Entra Connect's default rules would not sync e (entra.md §1.6), or
+ * NULL when they would.  beyond.c.
+ */
+const char *
+beyond_unsynced_reason(const struct scan_entry *e);
+
+/* True for the configuration-partition objects the crawl also reads
+ * (Autodiscover service connection points): no pack skip, chain or count
+ * applies to them, only entry rules with scope "all". */
+bool
+beyond_is_config(const struct scan_entry *e);
+
+/*
+ * Runs the enabled entry rules whose scope includes the entry: skipped
+ * is the pack's skip reason (NULL: scanned), unsynced
+ * beyond_unsynced_reason()'s.
+ */
+enum status
+beyond_check(const struct entry_ctx *x, const char *skipped,
+	     const char *unsynced);
+
+/* Hands the entry's summary counters (README: "Summary counters") to
+ * the sink's count callback. */
+enum status
+beyond_count(const struct entry_ctx *x, const char *unsynced);
 
 /*
  * Parses and validates a pack's XML (origin names it in messages) into rs

@@ -44,6 +44,32 @@ static const char *const base_attrs[] = {
 	NULL,
 };
 
+/*
+ * What the summary counters, the Entra Connect scope and the entry rules
+ * read besides their own attribute (rules/beyond.c).
+ */
+static const char *const beyond_attrs[] = {
+	"isCriticalSystemObject",
+	"sAMAccountName",
+	"mailNickname",
+	"mail",
+	"proxyAddresses",
+	"targetAddress",
+	"userPrincipalName",
+	"displayName",
+	"groupType",
+	"msExchHideFromAddressLists",
+	"msExchRecipientTypeDetails",
+	"msExchRemoteRecipientType",
+	"msExchMailboxGuid",
+	"msExchArchiveGuid",
+	"homeMDB",
+	"mS-DS-ConsistencyGuid",
+	"keywords",
+	"serviceBindingInformation",
+	NULL,
+};
+
 /* What the blank fixers read. */
 static const char *const fixer_attrs[] = {
 	"givenName", "sn", "sAMAccountName", "mail", NULL,
@@ -97,6 +123,18 @@ build_attrs(struct ruleset *rs)
 	for (const char *const *a = base_attrs; *a; a++) {
 		attrs_add(rs, &n, *a);
 	}
+	for (const char *const *a = beyond_attrs; *a; a++) {
+		attrs_add(rs, &n, *a);
+	}
+	for (size_t i = 0; i < rs->nentry_rules; i++) {
+		const struct rule *r = &rs->entry_rules[i];
+		/* The SMTP namespace rule's "attribute" is a list. */
+		if (strpbrk(r->attribute, " ,") == NULL) {
+			attrs_add(rs, &n, r->attribute);
+		}
+		attrs_add(rs, &n, r->cond.if_attr);
+		attrs_add(rs, &n, r->cond.unless_attr);
+	}
 	for (size_t i = 0; i < rs->nskips; i++) {
 		for (size_t j = 0; j < rs->skips[i].ntests; j++) {
 			attrs_add(rs, &n, rs->skips[i].tests[j].attribute);
@@ -125,6 +163,7 @@ build_attrs(struct ruleset *rs)
 static void
 build_info(struct ruleset *rs)
 {
+	rs->ninfo = rs->nentry_rules;
 	for (size_t i = 0; i < rs->nchains; i++) {
 		rs->ninfo += rs->chains[i].nrules;
 	}
@@ -144,6 +183,18 @@ build_info(struct ruleset *rs)
 				.enabled = r->enabled,
 			};
 		}
+	}
+	for (size_t i = 0; i < rs->nentry_rules; i++) {
+		const struct rule *r = &rs->entry_rules[i];
+		rs->info[k++] = (struct rule_info){
+			.id = r->id,
+			.attribute = r->attribute,
+			.check = check_kind_name(r->kind),
+			.severity = finding_severity_str(r->severity),
+			.description = r->description,
+			.remediation = r->remediation,
+			.enabled = r->enabled,
+		};
 	}
 }
 
@@ -223,6 +274,26 @@ ruleset_load(const char *pack, const struct ruleset_opts *opts, enum status *st)
 				}
 			}
 		}
+		for (size_t i = 0; i < rs->nentry_rules; i++) {
+			if (strcmp(rs->entry_rules[i].id, *d) == 0) {
+				rs->entry_rules[i].enabled = false;
+			}
+		}
+	}
+	size_t nd = 0;
+	for (const char *const *d = opts ? opts->domains : NULL; d && *d;
+	     d++) {
+		/* "contoso.com", ".contoso.com" or "@contoso.com" */
+		const char *dom = *d;
+		while (*dom == '.' || *dom == '@') {
+			dom++;
+		}
+		char *ok8 = text_utf8_repair(dom, strlen(dom));
+		rs->domains = xreallocarray(rs->domains, nd + 2,
+					    sizeof(*rs->domains));
+		rs->domains[nd++] = text_fold(ok8);
+		rs->domains[nd] = NULL;
+		free(ok8);
 	}
 	if (!compile_rfc(rs)) {
 		goto out;
@@ -266,6 +337,10 @@ ruleset_free(struct ruleset *rs)
 		free(*a);
 	}
 	free(rs->attrs);
+	for (char **d = rs->domains; d && *d; d++) {
+		free(*d);
+	}
+	free(rs->domains);
 	free(rs->info);
 	tld_set_free(rs->tlds);
 	pcre2_match_context_free(rs->mctx);
@@ -654,6 +729,8 @@ run_check(const struct ectx *x, const struct rule *r, const char *cur,
 		break;
 	case CHECK_DUPLICATE:
 		break; /* handled by the chain */
+	default:
+		break; /* entry rules never sit in a chain (pack.c) */
 	}
 }
 
@@ -948,17 +1025,37 @@ ruleset_check(const struct ruleset *rs, const struct scan_entry *e,
 		.cls = scan_entry_class(e),
 	};
 	enum status st = STATUS_OK;
-	const char *reason = skip_reason(&x);
-	if (reason != NULL) {
-		return sink->skipped ? sink->skipped(sink->ctx, e, reason)
-				     : STATUS_OK;
-	}
+	/*
+	 * Configuration objects (Autodiscover SCPs) are no users, groups or
+	 * contacts: IdFix's skips and chains and the counters pass them by;
+	 * only the entry rules that read every entry see them.
+	 */
+	bool config = beyond_is_config(e);
+	const char *unsynced = config ? "configuration object"
+				      : beyond_unsynced_reason(e);
+	const char *reason = config ? NULL : skip_reason(&x);
 	x.key = scan_entry_key(e);
 	x.cn = first_utf8(e, "cn");
 	if (x.cn == NULL) {
 		x.cn = xstrdup("");
 	}
-	for (size_t i = 0; i < rs->nchains && st == STATUS_OK; i++) {
+	struct entry_ctx ex = {
+		.rs = rs,
+		.e = e,
+		.sink = sink,
+		.cls = x.cls,
+		.key = x.key,
+		.cn = x.cn,
+	};
+	if (!config) {
+		st = beyond_count(&ex, unsynced);
+	}
+	if (st == STATUS_OK && reason != NULL && sink->skipped != NULL) {
+		st = sink->skipped(sink->ctx, e, reason);
+	}
+	for (size_t i = 0; i < rs->nchains && st == STATUS_OK && !config &&
+			   reason == NULL;
+	     i++) {
 		const struct chain *ch = &rs->chains[i];
 		const struct scan_attr *a = scan_entry_attr(e, ch->attribute);
 		if (a == NULL || a->nvals == 0) {
@@ -969,6 +1066,10 @@ ruleset_check(const struct ruleset *rs, const struct scan_entry *e,
 		for (size_t v = 0; v < nv && st == STATUS_OK; v++) {
 			st = run_value(&x, ch, &a->vals[v]);
 		}
+	}
+	if (st == STATUS_OK) {
+		st = beyond_check(&ex, config ? "configuration object" : reason,
+				  unsynced);
 	}
 	free(x.cn);
 	return st;

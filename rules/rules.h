@@ -25,12 +25,27 @@ struct rule_sink {
 	enum status (*skipped)(void *ctx, const struct scan_entry *e,
 			       const char *reason);
 	void *ctx;
+	/*
+	 * Optional (NULL: not counted): adds one to the summary counter
+	 * name, e.g. RULES_COUNT_CONSISTENCY_GUID or RULES_COUNT_UNSYNCED
+	 * followed by a reason.  Each entry counts at most once per name.
+	 */
+	enum status (*count)(void *ctx, const char *name);
 };
+
+/* Summary counters (struct rule_sink.count); rules/README.md lists them. */
+#define RULES_COUNT_UNSYNCED "not synced by default: "
+#define RULES_COUNT_CONSISTENCY_GUID "objects with mS-DS-ConsistencyGuid"
+#define RULES_COUNT_DISABLED_MAILBOX "disabled users with a mailbox"
 
 /* Options that change what a pack checks. */
 struct ruleset_opts {
 	const char *tld_file;	   /* NULL: the built-in TLD list */
-	const char *const *domains; /* verified domains, NULL-terminated */
+	/*
+	 * Verified domains, NULL-terminated (NULL: none given, and the
+	 * "verified" rules report nothing).
+	 */
+	const char *const *domains;
 	const char *const *disable; /* rule ids switched off, NULL-terminated */
 };
 

@@ -55,6 +55,7 @@ def unguard(cell):
 
 want = set()
 skips = 0
+counts = {}
 with open(expected, encoding="utf-8") as f:
     for line in f:
         line = line.rstrip("\n")
@@ -63,6 +64,12 @@ with open(expected, encoding="utf-8") as f:
         fields = [unescape(p) for p in line.split("\t")]
         if fields[0] == "SKIP":
             skips += only is None or fields[1] in only
+            continue
+        if fields[0] == "COUNT":
+            # Summary counters (rule_sink.count): compared when the
+            # store keeps them (table scan_counts) and no --dns subset.
+            if only is None:
+                counts[fields[1]] = int(fields[2])
             continue
         if only is None or fields[0] in only:
             want.add(tuple(fields))
@@ -84,6 +91,10 @@ with tempfile.TemporaryDirectory() as tmp:
     skipped = None
     if "objects_skipped" in cols:
         skipped = con.execute("SELECT objects_skipped FROM scans ORDER BY id DESC LIMIT 1").fetchone()[0]
+    stored_counts = None
+    if only is None and con.execute("SELECT 1 FROM sqlite_master WHERE name = 'scan_counts'").fetchone():
+        stored_counts = dict(con.execute(
+            "SELECT name, count FROM scan_counts WHERE scan_id = (SELECT max(id) FROM scans)"))
     con.close()
 
 rc = 0
@@ -92,6 +103,9 @@ for r in sorted(got - want):
     rc = 1
 for r in sorted(want - got):
     print("missing:   ", r)
+    rc = 1
+if stored_counts is not None and stored_counts != counts:
+    print("counters: %s, expected %s" % (sorted(stored_counts.items()), sorted(counts.items())))
     rc = 1
 if skipped is not None and skipped != skips:
     print("skipped: %s, expected %d" % (skipped, skips))

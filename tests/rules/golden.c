@@ -4,7 +4,7 @@
  * dup_key; a key held more than once turns every holder's candidate into
  * its dup_* variant), and compares the rows with an expected file.
  *
- *   golden PACK FIXTURE.ldif EXPECTED [--reverse] [--print]
+ *   golden PACK FIXTURE.ldif EXPECTED [--reverse] [--print] [--domain D]…
  *   golden PACK FIXTURE.ldif --orders
  *
  * --reverse feeds the objects in reverse order and every attribute's
@@ -15,7 +15,9 @@
  *
  * Expected file: one row per line, tab-separated, with \\ \t \n \r and
  * \xNN escapes:  DN OBJECTCLASS ATTRIBUTE ERROR VALUE UPDATE ACTION RULE
- * and for skipped objects:  SKIP DN REASON.  '#' lines are comments.
+ * for skipped objects:  SKIP DN REASON, and for the summary counters
+ * (rule_sink.count):  COUNT NAME N.  '#' lines are comments.  --domain
+ * passes verified domains (ruleset_opts.domains).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -34,9 +36,16 @@ struct cand {
 	char *dup_key, *dup_rule, *dup_error, *dup_update, *dup_action;
 };
 
+struct counter {
+	char *name;
+	size_t n;
+};
+
 struct run {
 	struct cand *c;
 	size_t n, cap;
+	struct counter *counts;
+	size_t ncounts;
 	char **lines;
 	size_t nlines, linecap;
 };
@@ -140,6 +149,22 @@ on_skipped(void *ctx, const struct scan_entry *e, const char *reason)
 	strbuf_addch(&sb, '\t');
 	esc(&sb, reason);
 	add_line(ctx, strbuf_detach(&sb, NULL));
+	return STATUS_OK;
+}
+
+static enum status
+on_count(void *ctx, const char *name)
+{
+	struct run *r = ctx;
+	for (size_t i = 0; i < r->ncounts; i++) {
+		if (strcmp(r->counts[i].name, name) == 0) {
+			r->counts[i].n++;
+			return STATUS_OK;
+		}
+	}
+	r->counts = xreallocarray(r->counts, r->ncounts + 1,
+				  sizeof(*r->counts));
+	r->counts[r->ncounts++] = (struct counter){xstrdup(name), 1};
 	return STATUS_OK;
 }
 
@@ -255,7 +280,7 @@ static bool
 scan_rows(const struct ruleset *rs, struct scan_entry **entries, size_t n,
 	  bool reverse, struct run *r)
 {
-	struct rule_sink sink = {on_finding, on_skipped, r};
+	struct rule_sink sink = {on_finding, on_skipped, r, on_count};
 	for (size_t i = 0; i < n; i++) {
 		struct scan_entry *x = entries[reverse ? n - 1 - i : i];
 		if (reverse) {
@@ -266,6 +291,14 @@ scan_rows(const struct ruleset *rs, struct scan_entry **entries, size_t n,
 		}
 	}
 	resolve(r);
+	for (size_t i = 0; i < r->ncounts; i++) {
+		struct strbuf sb;
+		strbuf_init(&sb);
+		strbuf_addstr(&sb, "COUNT\t");
+		esc(&sb, r->counts[i].name);
+		strbuf_addf(&sb, "\t%zu", r->counts[i].n);
+		add_line(r, strbuf_detach(&sb, NULL));
+	}
 	qsort(r->lines, r->nlines, sizeof(*r->lines), cmp_str);
 	return true;
 }
@@ -314,6 +347,10 @@ run_release(struct run *r)
 		}
 	}
 	free(r->c);
+	for (size_t i = 0; i < r->ncounts; i++) {
+		free(r->counts[i].name);
+	}
+	free(r->counts);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -322,17 +359,24 @@ main(int argc, char **argv)
 {
 	if (argc < 4) {
 		fprintf(stderr, "usage: golden PACK LDIF EXPECTED|--orders "
-				"[--reverse] [--print]\n");
+				"[--reverse] [--print] [--domain D]...\n");
 		return 2;
 	}
 	bool reverse = false, print = false;
 	bool orders = strcmp(argv[3], "--orders") == 0;
+	const char **domains = xcalloc((size_t)argc, sizeof(*domains));
+	size_t nd = 0;
 	for (int i = 4; i < argc; i++) {
 		reverse |= strcmp(argv[i], "--reverse") == 0;
 		print |= strcmp(argv[i], "--print") == 0;
+		if (strcmp(argv[i], "--domain") == 0 && i + 1 < argc) {
+			domains[nd++] = argv[++i];
+		}
 	}
+	const struct ruleset_opts opts = {.domains = nd ? domains : NULL};
 	enum status st;
-	struct ruleset *rs = ruleset_load(argv[1], NULL, &st);
+	struct ruleset *rs = ruleset_load(argv[1], &opts, &st);
+	free(domains);
 	if (rs == NULL) {
 		return 1;
 	}

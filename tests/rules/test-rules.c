@@ -220,7 +220,8 @@ test_attributes(void)
 		}
 	}
 	ok(all, "dedicated reads IdFix's D attributes");
-	ok(ruleset_count(rs) == 19, "dedicated has 19 rules");
+	ok(ruleset_count(rs) == 19 + 26,
+	   "dedicated has 19 IdFix rules and the 26 beyond IdFix");
 	ruleset_free(rs);
 }
 

@@ -3,7 +3,8 @@
 AD DC loads it offline with ldbadd.
 
     adapt-ldif.py --base DN --existing FILE [--schema FILE] [--big-group N]
-                  [--extra FILE] [--report FILE] IN.ldif > OUT.ldif
+                  [--extra FILE] [--modify FILE] [--report FILE]
+                  IN.ldif > OUT.ldif
 
 What a real DC refuses or computes itself is taken out and written to the
 report (JSON), so that a test can name it:
@@ -12,6 +13,8 @@ report (JSON), so that a test can name it:
   uSN*, objectCategory, sAMAccountType, memberOf, ...) are dropped: Samba
   assigns its own values, rejects some supplied ones, and the scan of the
   DC shows Samba's;
+* system-only values (isCriticalSystemObject) cannot be added; --modify
+  writes them as changes to apply with the relax control after the load;
 * entries that already exist on a freshly provisioned DC (the domain head,
   CN=Users, ...; listed one DN per line in --existing) are skipped;
 * a value outside its attribute's rangeLower..rangeUpper (--schema: the
@@ -37,6 +40,11 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ldifutil import Record, fail, read_ldif  # noqa: E402
+
+# Values only the system may write (Samba refuses them in an add); a DC
+# sets them on its own accounts.  --modify writes them as changes that
+# ldbmodify applies with the relax control after the load.
+SYSTEM_ONLY = {"iscriticalsystemobject"}
 
 # Attributes a DC computes or owns; a directory export may carry them.
 COMPUTED = {a.lower() for a in [
@@ -159,6 +167,7 @@ def main():
     ap.add_argument("--schema", help="the DC's attributeSchema objects (ldbsearch LDIF)")
     ap.add_argument("--big-group", type=int, default=0)
     ap.add_argument("--extra")
+    ap.add_argument("--modify", help="write the system-only values here (ldbmodify --controls=relax:0)")
     ap.add_argument("--report")
     a = ap.parse_args()
 
@@ -167,10 +176,10 @@ def main():
     recs = read_ldif(a.input)
     report = {"computed_dropped": {}, "skipped_existing": [],
               "refused_values": [], "refused_objects": [], "members_dropped": 0,
-              "parents_added": [], "link_targets_added": [], "added": [],
+              "parents_added": [], "link_targets_added": [], "added": [], "system_values_set": [],
               "loaded": 0}
 
-    kept, seen = [], set()
+    kept, seen, system = [], set(), []
     for r in recs:
         k = key(r.dn)
         if not k.endswith(key(a.base)):
@@ -181,6 +190,9 @@ def main():
         if k in seen:
             fail(f"{r.dn} (line {r.line}) appears twice")
         seen.add(k)
+        for name, v in r.attrs:
+            if name.lower() in SYSTEM_ONLY:
+                system.append((r.dn, name, v))
         for name, _ in list(r.attrs):
             if name.lower() in COMPUTED:
                 c = report["computed_dropped"]
@@ -314,6 +326,14 @@ def main():
         with open(a.extra, "w", encoding="utf-8") as f:
             for r in extra:
                 write(f, r)
+    if a.modify:
+        with open(a.modify, "w", encoding="utf-8") as f:
+            for dn, name, v in system:
+                if key(dn) in existing or not any(key(dn) == key(r.dn) for r in kept):
+                    continue
+                f.write(ldif_line("dn", dn.encode()) + "\nchangetype: modify\n"
+                        f"replace: {name}\n" + ldif_line(name, v) + "\n-\n\n")
+                report["system_values_set"].append({"dn": dn, "attribute": name})
     if a.report:
         with open(a.report, "w", encoding="utf-8") as f:
             json.dump(report, f, indent=1)

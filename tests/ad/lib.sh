@@ -99,9 +99,10 @@ ad_load() {
 	python3 "$AD_SRC/adapt-ldif.py" --base DC=contoso,DC=test \
 		--existing "$data/existing.txt" --schema "$data/schema.ldif" \
 		--big-group "$AD_BIG_GROUP" --extra "$data/extra.ldif" \
+		--modify "$data/modify.ldif" \
 		--report "$data/adapt.json" "$data/contoso.ldif" \
 		> "$data/load.ldif" || bail "adapting the fixture for Samba failed"
-	ad_samba load "$dc" "$data/load.ldif" ||
+	ad_samba load "$dc" "$data/load.ldif" "$data/modify.ldif" ||
 		bail "loading the fixture into Samba failed"
 	# The same objects as an LDIF export: the generator's file plus what
 	# the adapter added (the big group).

@@ -4,8 +4,11 @@
 #
 #   samba.sh start DIR            provision (first time), start, wait for LDAP
 #                                 and Kerberos; prints the KEY=value bind info
-#   samba.sh load  DIR FILE.ldif  add entries offline (stops and restarts
-#                                 samba around it); any rejected entry fails
+#   samba.sh load  DIR FILE.ldif [CHANGES.ldif]
+#                                 add entries offline (stops and restarts
+#                                 samba around it); any rejected entry fails;
+#                                 then apply CHANGES (system-only values such
+#                                 as isCriticalSystemObject, relax control)
 #   samba.sh stop  DIR            stop the DC started from DIR
 #   samba.sh env   DIR            print the KEY=value bind info
 #
@@ -38,7 +41,7 @@ SCHEMA_LDIF=$top/fixtures/ad/exchange-schema.ldif
 die() { echo "samba.sh: $*" >&2; exit 1; }
 say() { echo "samba.sh: $*" >&2; }
 
-usage() { sed -n '4,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '4,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 need_tools() {
 	local t missing=()
@@ -306,7 +309,7 @@ cmd_stop() {
 # ldbadd stops at the first entry Samba rejects, commits the ones before
 # it and may still exit 0: its ERR: line is the only reliable sign.
 cmd_load() {
-	local d=$1 f=$2 was=0 t0=$SECONDS rc=0 n
+	local d=$1 f=$2 changes=${3:-} was=0 t0=$SECONDS rc=0 n
 	[ -e "$d/.provisioned" ] || die "$d is not a provisioned DC (samba.sh start $d)"
 	[ -r "$f" ] || die "cannot read $f"
 	d=$(cd "$d" && pwd)
@@ -324,6 +327,16 @@ cmd_load() {
 		die "loading $f failed (log: $d/log/load.log)"
 	fi
 	say "loaded $n entries in $((SECONDS - t0)) s ($(tail -1 "$d/log/load.log"))"
+	if [ -n "$changes" ] && [ -s "$changes" ]; then
+		rc=0
+		ldbmodify --nosync --controls=relax:0 -H "$d/private/sam.ldb" \
+			"$changes" > "$d/log/modify.log" 2>&1 || rc=$?
+		if [ $rc != 0 ] || grep -q '^ERR' "$d/log/modify.log"; then
+			grep -m3 -A2 '^ERR' "$d/log/modify.log" >&2 || tail -5 "$d/log/modify.log" >&2
+			die "applying $changes failed (log: $d/log/modify.log)"
+		fi
+		say "applied $(grep -c '^dn:' "$changes") changes ($(tail -1 "$d/log/modify.log"))"
+	fi
 	if [ $was = 1 ]; then
 		cmd_start "$d" >/dev/null
 	fi
@@ -333,7 +346,7 @@ cmd_load() {
 case $1 in
 start) cmd_start "$2" ;;
 stop) cmd_stop "$2" ;;
-load) [ $# -ge 3 ] || usage; cmd_load "$2" "$3" ;;
+load) [ $# -ge 3 ] || usage; cmd_load "$2" "$3" "${4:-}" ;;
 env) mkdir -p "$2"; print_env "$(cd "$2" && pwd)" ;;
 *) usage ;;
 esac

@@ -275,25 +275,8 @@ struct html_walk {
 	int64_t total, n_new, n_open;
 	struct dup_row *dups;
 	size_t n_dups, cap_dups;
-	char **keys; /* OBJECTGUID, ATTRIBUTE, VALUE, RULE: for "fixed" */
-	size_t n_keys, cap_keys;
 	bool compared;
 };
-
-static char *
-finding_key(const char *guid, const char *attribute, const char *value,
-	    const char *rule)
-{
-	return xasprintf("%s\x1f%s\x1f%s\x1f%s", guid != NULL ? guid : "",
-			 attribute != NULL ? attribute : "",
-			 value != NULL ? value : "", rule != NULL ? rule : "");
-}
-
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 /*
  * For a finding that says "Duplicate" without the store's dup_key: the
@@ -399,13 +382,6 @@ collect(void *ctx, const struct finding *f)
 		} else {
 			w->n_open++;
 		}
-		if (w->n_keys == w->cap_keys) {
-			w->cap_keys = w->cap_keys == 0 ? 1024 : w->cap_keys * 2;
-			w->keys = xreallocarray(w->keys, w->cap_keys,
-						sizeof(*w->keys));
-		}
-		w->keys[w->n_keys++] = finding_key(f->objectguid, f->attribute,
-						   f->value, f->rule);
 	}
 
 	if (w->total == 0) {
@@ -431,31 +407,37 @@ collect(void *ctx, const struct finding *f)
 	return h->st;
 }
 
-/* ---- the fixed findings (in the previous scan, not in this one) ----- */
+/*
+ * ---- findings of the previous scan this one no longer has ---------------
+ * store_each_fixed() says "fixed" (the object is still there) or "gone"
+ * (deleted or moved out of the base: not a fix).
+ */
 
 struct fixed_walk {
-	struct html_walk *w;
-	struct html rows; /* the table rows, written after the count */
-	int64_t n;
+	struct html rows; /* the table rows, written after the counts */
+	int64_t n, fixed, gone;
 };
 
 static enum status
 collect_fixed(void *ctx, const struct finding *f)
 {
 	struct fixed_walk *fw = ctx;
-	char *key = finding_key(f->objectguid, f->attribute, f->value,
-				f->rule);
-	bool present = fw->w->n_keys > 0 &&
-		       bsearch(&key, fw->w->keys, fw->w->n_keys,
-			       sizeof(*fw->w->keys), cmp_str) != NULL;
-	free(key);
-	if (present) {
-		return STATUS_OK;
+	bool gone = f->status != NULL && strcmp(f->status, "gone") == 0;
+	if (gone) {
+		fw->gone++;
+	} else {
+		fw->fixed++;
 	}
 	fw->n++;
 	if (fw->n <= HTML_MAX_FIXED_ROWS) {
 		struct html *h = &fw->rows;
 		LIT(h, "<tr><td>");
+		if (gone) {
+			LIT(h, "object gone");
+		} else {
+			LIT(h, "fixed");
+		}
+		LIT(h, "</td><td>");
 		text(h, f->dn);
 		LIT(h, "</td><td>");
 		text(h, f->attribute);
@@ -955,7 +937,7 @@ report_html_write(struct store *s, const struct store_scan *scan,
 	struct html main = {.out = out, .st = STATUS_OK};
 	struct html rows = {.out = NULL, .st = STATUS_OK};
 	struct html_walk w = {.h = &rows, .compared = previous_id != 0};
-	struct fixed_walk fw = {.w = &w};
+	struct fixed_walk fw = {0};
 	struct store_count *skipped = NULL;
 	size_t n_skipped = 0;
 	struct html *h = &main;
@@ -979,8 +961,8 @@ report_html_write(struct store *s, const struct store_scan *scan,
 		goto out;
 	}
 	if (w.compared) {
-		qsort(w.keys, w.n_keys, sizeof(*w.keys), cmp_str);
-		st = store_each_finding(s, previous_id, collect_fixed, &fw);
+		st = store_each_fixed(s, scan->id, previous_id, collect_fixed,
+				      &fw);
 		if (st != STATUS_OK) {
 			goto out;
 		}
@@ -1024,14 +1006,18 @@ report_html_write(struct store *s, const struct store_scan *scan,
 		LIT(h, "<section id=\"comparison\"><h2>Compared with scan ");
 		num(h, previous_id);
 		LIT(h, "</h2>\n<div class=\"cards\">\n");
-		card(h, 2, fw.n, "fixed since then");
+		card(h, 2, fw.fixed, "fixed since then");
 		card(h, 1, w.n_open, "still open");
 		card(h, 0, w.n_new, "new");
+		if (fw.gone > 0) {
+			card(h, 2, fw.gone, "gone with their object");
+		}
 		LIT(h, "</div>\n<h3>Fixed</h3>\n");
 		if (fw.n == 0) {
 			LIT(h, "<p>None.</p>\n");
 		} else {
-			LIT(h, "<table><thead><tr><th>Object (DN)</th><th>"
+			LIT(h, "<table><thead><tr><th>How</th><th>Object (DN)"
+			       "</th><th>"
 			       "Attribute</th><th>Value</th><th>Rule</th><th>"
 			       "Error</th></tr></thead><tbody>\n");
 			strbuf_add(&h->sb, fw.rows.sb.buf, fw.rows.sb.len);
@@ -1077,10 +1063,6 @@ out:
 	tallies_release(&w.rules);
 	tallies_release(&w.attributes);
 	dups_free(w.dups, w.n_dups);
-	for (size_t i = 0; i < w.n_keys; i++) {
-		free(w.keys[i]);
-	}
-	free(w.keys);
 	strbuf_release(&main.sb);
 	strbuf_release(&rows.sb);
 	strbuf_release(&fw.rows.sb);

@@ -131,7 +131,18 @@ report_json_write(struct store *s, const struct store_scan *scan,
 	if (st != STATUS_OK) {
 		goto out;
 	}
-	strbuf_addstr(sb, w.n > 0 ? "\n  ]\n}\n" : "]\n}\n");
+	strbuf_addstr(sb, w.n > 0 ? "\n  ]" : "]");
+	if (previous_id != 0) {
+		/* Findings of the older scan that this one no longer has. */
+		strbuf_addstr(sb, ",\n  \"fixed\": [");
+		w.n = 0;
+		st = store_each_fixed(s, scan->id, previous_id, add_finding, &w);
+		if (st != STATUS_OK) {
+			goto out;
+		}
+		strbuf_addstr(sb, w.n > 0 ? "\n  ]" : "]");
+	}
+	strbuf_addstr(sb, "\n}\n");
 	st = flush(out, sb);
 	if (st == STATUS_OK && fflush(out) != 0) {
 		LOG_ERRNO("cannot write the JSON report");

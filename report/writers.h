@@ -17,7 +17,8 @@
 /*
  * The JSON report: {"format": "syncready-report", "format_version": 1,
  * "scan": {...}, "skipped": [...], "findings": [...]}, field names in
- * report/README.md.  previous_id != 0 fills each finding's "status".
+ * report/README.md.  previous_id != 0 fills each finding's "status" and
+ * adds "fixed": the older scan's findings this one no longer has.
  */
 enum status
 report_json_write(struct store *s, const struct store_scan *scan,

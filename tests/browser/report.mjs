@@ -157,6 +157,10 @@ try {
 
     // ---- comparison ------------------------------------------------------
     ok(await evaluate(page, `document.querySelector("#comparison") !== null`), "comparison section");
+    is(await evaluate(page, `[...document.querySelectorAll("#comparison .card")].map((c) => c.querySelector(".n").textContent + " " + c.lastChild.textContent).join("; ")`),
+      "1 fixed since then; 1 still open; 20 new; 1 gone with their object", "fixed, open, new and gone counted");
+    is(await evaluate(page, `[...document.querySelectorAll("#comparison tbody tr")].map((r) => r.cells[0].textContent + " " + r.cells[1].textContent).join("; ")`),
+      "object gone CN=Deleted,OU=Users,DC=example,DC=com; fixed CN=Fixed,OU=Users,DC=example,DC=com", "fixed and gone findings listed");
   }
 
   if (!bench) {

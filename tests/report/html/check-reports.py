@@ -108,6 +108,10 @@ def main():
         ok(v in values, "JSON value exact: %r" % v)
     ok(len(doc["findings"]) == len(HOSTILE) + 8, "finding count", len(doc["findings"]))
     ok({f["status"] for f in doc["findings"]} == {"new", "open"}, "status filled when compared")
+    ok([(f["distinguished_name"], f["status"]) for f in doc["fixed"]] ==
+       [("CN=Deleted,OU=Users,DC=example,DC=com", "gone"), ("CN=Fixed,OU=Users,DC=example,DC=com", "fixed")],
+       "fixed findings listed with fixed/gone", doc["fixed"])
+    ok(list(doc.keys()) == ["format", "format_version", "scan", "skipped", "findings", "fixed"], "top-level keys")
     ok(scan["errors"] + scan["warnings"] + scan["infos"] == len(doc["findings"]), "severity counts add up")
 
     # ---- HTML -----------------------------------------------------------

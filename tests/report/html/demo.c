@@ -171,6 +171,10 @@ main(int argc, char **argv)
 			   "userprincipalname", "local@corp.local", "upn.tld",
 			   "TopLevelDomain", "local@example.com", "Edit",
 			   FINDING_WARNING);
+	bad |= fixture_add(&fx, "CN=Deleted,OU=Users,DC=example,DC=com",
+			   "mail", "deleted@example.local", "mail.tld",
+			   "TopLevelDomain", "deleted@example.com", "Edit",
+			   FINDING_ERROR);
 	bad |= store_scan_complete(fx.store, fx.scan_id) != STATUS_OK;
 	struct store_scan_meta meta = {
 		.source_kind = "ldap",
@@ -185,6 +189,16 @@ main(int argc, char **argv)
 	int64_t first = fx.scan_id;
 	bad |= store_scan_begin(fx.store, &meta, &fx.scan_id) != STATUS_OK;
 	bad |= add_hostile(&fx);
+	/* CN=Fixed is still there, without its finding; CN=Deleted is gone. */
+	char guid[64];
+	fixture_guid("CN=Fixed,OU=Users,DC=example,DC=com", guid, sizeof(guid));
+	struct store_object fixed = {
+		.key = guid,
+		.dn = "CN=Fixed,OU=Users,DC=example,DC=com",
+		.cn = "Fixed",
+		.objectclass = "user",
+	};
+	bad |= store_add_object(fx.store, fx.scan_id, &fixed) != STATUS_OK;
 	bad |= add_generated(&fx, extra);
 	bad |= store_add_skipped(fx.store, fx.scan_id,
 				 "system object (isCriticalSystemObject)") !=

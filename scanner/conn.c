@@ -430,7 +430,8 @@ scan_conn_rootdse(LDAP *ld, const char *uri, int timeout, bool need_base,
 		  struct scan_rootdse *out, enum status *st)
 {
 	char *attrs[] = {"defaultNamingContext", "namingContexts",
-			 "supportedCapabilities", NULL};
+			 "supportedCapabilities", "configurationNamingContext",
+			 NULL};
 	struct timeval tv = {.tv_sec = timeout > 0 ? timeout
 						   : SCAN_DEFAULT_TIMEOUT};
 	LDAPMessage *res = NULL;
@@ -474,6 +475,8 @@ scan_conn_rootdse(LDAP *ld, const char *uri, int timeout, bool need_base,
 		out->active_directory =
 			has_value(ld, e, "supportedCapabilities",
 				  SCAN_OID_ACTIVE_DIRECTORY);
+		out->config_base =
+			first_value(ld, e, "configurationNamingContext", &n);
 	}
 	if (need_base && out->default_base == NULL) {
 		LOG_ERR("the RootDSE of %s names no single default naming "
@@ -495,6 +498,8 @@ out:
 	if (!ok) {
 		free(out->default_base);
 		out->default_base = NULL;
+		free(out->config_base);
+		out->config_base = NULL;
 	}
 	return ok;
 }

@@ -35,6 +35,8 @@ struct scan_rootdse {
 	char *default_base;
 	/* The server says it is Active Directory (Samba says so too). */
 	bool active_directory;
+	/* configurationNamingContext (AD), or NULL; the caller frees it. */
+	char *config_base;
 };
 
 /*

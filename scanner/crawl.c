@@ -23,6 +23,7 @@ struct scan_crawl {
 	char *uri;
 	char *base;
 	char *filter;
+	char *config_base; /* the second search still to run, or NULL */
 	int page_size;
 	int timeout;
 	volatile sig_atomic_t *cancel;
@@ -469,6 +470,7 @@ scan_crawl_new(LDAP *ld, const struct scan_crawl_opts *o,
 	c->uri = xstrdup(o->uri);
 	c->base = xstrdup(o->base);
 	c->filter = xstrdup(o->filter);
+	c->config_base = o->config_base ? xstrdup(o->config_base) : NULL;
 	c->page_size = o->page_size;
 	c->timeout = o->timeout;
 	c->cancel = o->cancel;
@@ -517,12 +519,37 @@ next_message(struct scan_crawl *c, LDAPMessage **msg, int *type)
 	}
 }
 
+/*
+ * The first search is done: the second one (the configuration
+ * partition's Autodiscover SCPs) starts with a fresh cookie.
+ */
+static bool
+next_search(struct scan_crawl *c)
+{
+	if (c->config_base == NULL) {
+		return false;
+	}
+	free(c->base);
+	free(c->filter);
+	c->base = c->config_base;
+	c->config_base = NULL;
+	c->filter = xstrdup(SCAN_AUTODISCOVER_FILTER);
+	ber_bvfree(c->cookie);
+	c->cookie = NULL;
+	c->msgid = -1;
+	c->done = false;
+	LOG_INFO("searching %s for Exchange Autodiscover service connection "
+		 "points",
+		 c->base);
+	return true;
+}
+
 static enum status
 crawl_next(struct scan_crawl *c, struct scan_entry **entry)
 {
 	*entry = NULL;
 	enum status st = STATUS_OK;
-	while (!c->done) {
+	while (!c->done || next_search(c)) {
 		if (c->msgid < 0) {
 			st = start_page(c);
 			if (st != STATUS_OK) {
@@ -619,6 +646,7 @@ scan_crawl_free(struct scan_crawl *c)
 	}
 	free(c->search_attrs);
 	ber_bvfree(c->cookie);
+	free(c->config_base);
 	free(c->filter);
 	free(c->base);
 	free(c->uri);

@@ -36,7 +36,20 @@ struct scan_crawl_opts {
 	 * no ranges and get the plain name.
 	 */
 	bool active_directory;
+	/*
+	 * Not NULL: when the search under base is done, a second paged
+	 * search under this base (the configuration partition) for the
+	 * Exchange Autodiscover service connection points,
+	 * SCAN_AUTODISCOVER_FILTER, whose entries follow the first
+	 * search's.
+	 */
+	const char *config_base;
 };
+
+/* The Exchange Autodiscover SCPs (keyword from the Exchange schema). */
+#define SCAN_AUTODISCOVER_FILTER                                               \
+	"(&(objectClass=serviceConnectionPoint)"                               \
+	"(keywords=77378F46-2C66-4aa9-A6A6-3E7A48B19596))"
 
 struct scan_crawl;
 

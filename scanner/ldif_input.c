@@ -96,7 +96,13 @@ bool
 scan_ldif_default_filter(const char *object_category,
 			 const struct scan_entry *e)
 {
-	static const char *const categories[] = {"person", "group", NULL};
+	/*
+	 * Service-Connection-Point: the Autodiscover SCPs the LDAP crawl
+	 * reads from the configuration partition (rules/README.md); an
+	 * export that holds them has them checked too.
+	 */
+	static const char *const categories[] = {
+		"person", "group", "Service-Connection-Point", NULL};
 	if (object_category != NULL) {
 		/* "CN=Person,CN=Schema,…": the value of the first RDN. */
 		const char *v = object_category;
@@ -121,7 +127,8 @@ scan_ldif_default_filter(const char *object_category,
 	return scan_entry_has_class(e, "user") ||
 	       scan_entry_has_class(e, "contact") ||
 	       scan_entry_has_class(e, "inetOrgPerson") ||
-	       scan_entry_has_class(e, "group");
+	       scan_entry_has_class(e, "group") ||
+	       scan_entry_has_class(e, "serviceConnectionPoint");
 }
 
 /*

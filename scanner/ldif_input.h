@@ -45,9 +45,12 @@ scan_ldif_free(struct scan_ldif *l);
  * SCAN_DEFAULT_FILTER, "(|(objectCategory=person)(objectCategory=group))",
  * for an entry read from a file: true when the first RDN value of
  * object_category (a DN such as "CN=Person,CN=Schema,…", or the short
- * form "person") is person or group, or, when object_category is NULL,
- * when e's objectClass holds user, contact, inetOrgPerson or group and
- * not computer (case-insensitive).
+ * form "person") is person, group or Service-Connection-Point, or, when
+ * object_category is NULL, when e's objectClass holds user, contact,
+ * inetOrgPerson, group or serviceConnectionPoint and not computer
+ * (case-insensitive).  The service connection points are the
+ * Autodiscover SCPs an LDAP scan reads from the configuration partition
+ * with a second search (scan_crawl_opts.config_base).
  */
 bool
 scan_ldif_default_filter(const char *object_category,

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <ldap.h>
 
@@ -38,6 +39,17 @@ source_new(const char *kind, const char *name, const char *const *attrs)
 	return src;
 }
 
+/* dn is base or below it (RDN-wise, ASCII case-insensitive). */
+static bool
+dn_within(const char *dn, const char *base)
+{
+	size_t n = strlen(dn), b = strlen(base);
+	if (n < b || strcasecmp(dn + n - b, base) != 0) {
+		return false;
+	}
+	return n == b || dn[n - b - 1] == ',';
+}
+
 struct scan_source *
 scan_source_ldap_new(const struct scan_ldap_opts *opts, enum status *st)
 {
@@ -69,6 +81,7 @@ scan_source_ldap_new(const struct scan_ldap_opts *opts, enum status *st)
 		sigaction(SIGPIPE, &ign, NULL);
 	}
 	struct scan_source *src = source_new("ldap", opts->uri, opts->attrs);
+	char *config_base = NULL;
 	LDAP *ld = scan_conn_open(opts, st);
 	if (ld == NULL) {
 		goto fail;
@@ -89,6 +102,19 @@ scan_source_ldap_new(const struct scan_ldap_opts *opts, enum status *st)
 		LOG_INFO("base DN from the RootDSE: %s", src->base);
 	}
 	free(dse.default_base);
+	/*
+	 * AD keeps the Exchange Autodiscover SCPs in the configuration
+	 * partition, outside any domain's base: a second search reads them
+	 * (rules: exchange.autodiscover-scp), unless the scan's base is in
+	 * that partition already.
+	 */
+	if (dse.active_directory && dse.config_base != NULL &&
+	    !dn_within(src->base, dse.config_base)) {
+		config_base = dse.config_base;
+	} else {
+		free(dse.config_base);
+	}
+	dse.config_base = NULL;
 	*st = scan_conn_check_base(ld, opts->uri, src->base, timeout);
 	if (*st != STATUS_OK) {
 		goto fail;
@@ -104,15 +130,19 @@ scan_source_ldap_new(const struct scan_ldap_opts *opts, enum status *st)
 		.timeout = timeout,
 		.cancel = opts->cancel,
 		.active_directory = dse.active_directory,
+		.config_base = config_base,
 	};
 	/* The crawl owns ld from here on, also when it fails. */
 	src->crawl = scan_crawl_new(ld, &co, src->attrs, st);
 	ld = NULL;
+	free(config_base);
+	config_base = NULL;
 	if (src->crawl == NULL) {
 		goto fail;
 	}
 	return src;
 fail:
+	free(config_base);
 	if (ld != NULL) {
 		ldap_unbind_ext_s(ld, NULL, NULL);
 	}

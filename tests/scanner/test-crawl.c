@@ -400,6 +400,9 @@ __wrap_ber_free(BerElement *ber, int freebuf)
 
 static LDAP *const fake_ld = (LDAP *)&srv;
 
+/* The second search's base for the next crawl() (NULL: none). */
+static const char *config_base;
+
 /* Runs a crawl to its end; returns the final status and counts entries. */
 static enum status
 crawl(int page_size, bool ad, int *entries, int *in_order, size_t *refs,
@@ -415,6 +418,7 @@ crawl(int page_size, bool ad, int *entries, int *in_order, size_t *refs,
 		.timeout = 1,
 		.cancel = &cancel_flag,
 		.active_directory = ad,
+		.config_base = config_base,
 	};
 	referred = false;
 	enum status st;
@@ -505,6 +509,35 @@ test_paging(void)
 	is_int(bad, 1, "and counted bad");
 }
 
+/* The configuration partition's Autodiscover SCPs: a second search. */
+static void
+test_config_search(void)
+{
+	int n, in_order;
+	size_t refs, bad;
+	server_reset(25);
+	config_base = "CN=Configuration,DC=x";
+	enum status st = crawl(10, true, &n, &in_order, &refs, &bad);
+	config_base = NULL;
+	is_int(st, STATUS_OK, "second search: ok");
+	is_int(n, 50, "second search: its entries follow the first's");
+	is_int(srv.searches, 6, "second search: paged from a fresh cookie");
+	is_str(srv.base, "CN=Configuration,DC=x",
+	       "second search: under the configuration partition");
+	is_str(srv.filter, SCAN_AUTODISCOVER_FILTER,
+	       "second search: the Autodiscover SCP filter");
+	is_int(srv.unbinds, 1, "second search: one connection, closed once");
+
+	server_reset(25);
+	srv.limit_page = 5;
+	config_base = "CN=Configuration,DC=x";
+	st = crawl(10, true, &n, &in_order, &refs, &bad);
+	config_base = NULL;
+	is_int(st, STATUS_ERR_DIRECTORY,
+	       "a failing second search fails the scan");
+	is_int(n, 45, "entries before the failure came (page 5 is the second search's second)");
+}
+
 static void
 test_failures(void)
 {
@@ -549,6 +582,7 @@ main(void)
 {
 	log_set_level(LOG_LEVEL_QUIET);
 	test_paging();
+	test_config_search();
 	test_failures();
 	return tap_done();
 }

@@ -214,6 +214,18 @@ test_default_filter(void)
 	scan_entry_add(e, "objectClass", "InetOrgPerson", 13);
 	ok(scan_ldif_default_filter(NULL, e), "inetOrgPerson is kept");
 	scan_entry_free(e);
+	/* The Autodiscover SCPs the LDAP crawl reads from the configuration
+	 * partition pass too (rules: exchange.autodiscover-scp). */
+	e = scan_entry_new("CN=z");
+	ok(scan_ldif_default_filter("CN=Service-Connection-Point,CN=Schema,"
+				    "CN=Configuration,DC=x",
+				    e),
+	   "objectCategory Service-Connection-Point is kept");
+	ok(!scan_ldif_default_filter(NULL, e), "still out without a class");
+	scan_entry_add(e, "objectClass", "serviceConnectionPoint", 22);
+	ok(scan_ldif_default_filter(NULL, e),
+	   "class serviceConnectionPoint without category is kept");
+	scan_entry_free(e);
 }
 
 static char *

@@ -37,6 +37,11 @@
 #define HTML_MAX_FIXED_ROWS 2000
 /* Bars per chart; the rest are summed into one "other" bar. */
 #define HTML_MAX_BARS 25
+/*
+ * Rows in the small block the script shows at once, while the browser is
+ * still reading the block of every row (the table's first page).
+ */
+#define HTML_FIRST_ROWS 100
 
 struct html {
 	FILE *out;
@@ -268,8 +273,9 @@ intern_release(struct intern *t)
 }
 
 struct html_walk {
-	struct html *h;
-	struct intern strings;
+	struct html *h;	    /* every row */
+	struct html *first; /* the first page's rows, a block of their own */
+	struct intern strings, first_strings;
 	struct tallies rules, attributes;
 	int64_t by_sev[3];
 	int64_t total, n_new, n_open;
@@ -357,6 +363,25 @@ static const char *const json_columns[] = {
 	"STATUS",
 };
 
+/* One row of a findings block: the indexes of its 13 strings. */
+static void
+add_row(struct html *h, struct intern *t, const char *const cells[13],
+	bool first)
+{
+	if (first) {
+		LIT(h, "\n[");
+	} else {
+		LIT(h, ",\n[");
+	}
+	for (size_t i = 0; i < 13; i++) {
+		if (i > 0) {
+			LIT(h, ",");
+		}
+		num(h, (int64_t)intern(t, cells[i]));
+	}
+	LIT(h, "]");
+}
+
 static enum status
 collect(void *ctx, const struct finding *f)
 {
@@ -384,11 +409,6 @@ collect(void *ctx, const struct finding *f)
 		}
 	}
 
-	if (w->total == 0) {
-		LIT(h, "\n[");
-	} else {
-		LIT(h, ",\n[");
-	}
 	const char *cells[] = {
 		f->dn,	   f->cn,     f->objectclass,
 		f->attribute, f->error,	f->value,
@@ -396,13 +416,10 @@ collect(void *ctx, const struct finding *f)
 		f->rule,      finding_severity_str(f->severity),
 		f->objectguid, f->status,
 	};
-	for (size_t i = 0; i < sizeof(cells) / sizeof(cells[0]); i++) {
-		if (i > 0) {
-			LIT(h, ",");
-		}
-		num(h, (int64_t)intern(&w->strings, cells[i]));
+	add_row(h, &w->strings, cells, w->total == 0);
+	if (w->total < HTML_FIRST_ROWS) {
+		add_row(w->first, &w->first_strings, cells, w->total == 0);
 	}
-	LIT(h, "]");
 	w->total++;
 	return h->st;
 }
@@ -885,7 +902,7 @@ write_head(struct html *h, const struct store_scan *scan)
 }
 
 static void
-write_findings_shell(struct html *h, bool compared)
+write_findings_shell(struct html *h)
 {
 	LIT(h, "<section id=\"findings\"><h2>Findings</h2>\n"
 	       "<p id=\"findings-count\" class=\"note\"></p>\n"
@@ -912,13 +929,26 @@ write_findings_shell(struct html *h, bool compared)
 	       "<button type=\"button\" id=\"page-next\">Next</button></div>\n"
 	       "<table id=\"findings-table\"><thead></thead><tbody></tbody>"
 	       "</table>\n</section>\n");
-	LIT(h, "<script type=\"application/json\" id=\"findings-data\">"
-	       "{\"compared\": ");
+}
+
+/*
+ * A findings block: {"compared", "total", "columns", "rows" (indexes into
+ * "strings"), "strings"}, inside a JSON script element that nothing runs.
+ */
+static void
+write_block(struct html *h, const char *id, bool compared, int64_t total,
+	    const struct strbuf *rows, const struct intern *t)
+{
+	LIT(h, "<script type=\"application/json\" id=\"");
+	text(h, id);
+	LIT(h, "\">{\"compared\": ");
 	if (compared) {
 		LIT(h, "true");
 	} else {
 		LIT(h, "false");
 	}
+	LIT(h, ", \"total\": ");
+	num(h, total);
 	LIT(h, ", \"columns\": [");
 	for (size_t i = 0; i < sizeof(json_columns) / sizeof(json_columns[0]);
 	     i++) {
@@ -927,7 +957,19 @@ write_findings_shell(struct html *h, bool compared)
 		}
 		jstr(h, json_columns[i]);
 	}
-	LIT(h, "], \"rows\": [");
+	LIT(h, "],\n\"rows\": [");
+	flush_if(h, 0);
+	if (h->st == STATUS_OK && rows->len > 0 &&
+	    fwrite(rows->buf, 1, rows->len, h->out) != rows->len) {
+		LOG_ERRNO("cannot write the HTML report");
+		h->st = STATUS_ERR_IO;
+	}
+	LIT(h, "],\n\"strings\": [null");
+	for (size_t i = 1; i < t->n; i++) {
+		LIT(h, ",\n");
+		jstr(h, t->strings[i]);
+	}
+	LIT(h, "]}</script>\n");
 }
 
 enum status
@@ -936,7 +978,9 @@ report_html_write(struct store *s, const struct store_scan *scan,
 {
 	struct html main = {.out = out, .st = STATUS_OK};
 	struct html rows = {.out = NULL, .st = STATUS_OK};
-	struct html_walk w = {.h = &rows, .compared = previous_id != 0};
+	struct html first = {.out = NULL, .st = STATUS_OK};
+	struct html_walk w = {
+		.h = &rows, .first = &first, .compared = previous_id != 0};
 	struct fixed_walk fw = {0};
 	struct store_count *skipped = NULL;
 	size_t n_skipped = 0;
@@ -945,6 +989,7 @@ report_html_write(struct store *s, const struct store_scan *scan,
 
 	strbuf_init(&main.sb);
 	strbuf_init(&rows.sb);
+	strbuf_init(&first.sb);
 	strbuf_init(&fw.rows.sb);
 	fw.rows.st = STATUS_OK;
 
@@ -1036,21 +1081,20 @@ report_html_write(struct store *s, const struct store_scan *scan,
 	qsort(w.rules.v, w.rules.n, sizeof(*w.rules.v), cmp_tally);
 	write_remediation(h, &w.rules);
 	write_duplicates(h, &w);
-	write_findings_shell(h, w.compared);
-	flush_if(h, 0);
-	if (h->st == STATUS_OK && rows.sb.len > 0 &&
-	    fwrite(rows.sb.buf, 1, rows.sb.len, out) != rows.sb.len) {
-		LOG_ERRNO("cannot write the HTML report");
-		h->st = STATUS_ERR_IO;
-	}
-	LIT(h, "],\n\"strings\": [null");
-	for (size_t i = 1; i < w.strings.n; i++) {
-		LIT(h, ",\n");
-		jstr(h, w.strings.strings[i]);
-	}
-	LIT(h, "]}</script>\n<script>");
+	write_findings_shell(h);
+	/*
+	 * The first page, the script, then every row: the script shows the
+	 * first page before the browser has read the large block, and loads
+	 * that when the document is complete.
+	 */
+	write_block(h, "findings-first", w.compared, w.total, &first.sb,
+		    &w.first_strings);
+	LIT(h, "<script>");
 	strbuf_addstr(&h->sb, html_asset_js);
-	LIT(h, "</script>\n</body>\n</html>\n");
+	LIT(h, "</script>\n");
+	write_block(h, "findings-data", w.compared, w.total, &rows.sb,
+		    &w.strings);
+	LIT(h, "</body>\n</html>\n");
 	flush_if(h, 0);
 	st = h->st;
 	if (st == STATUS_OK && fflush(out) != 0) {
@@ -1060,11 +1104,13 @@ report_html_write(struct store *s, const struct store_scan *scan,
 out:
 	store_counts_free(skipped, n_skipped);
 	intern_release(&w.strings);
+	intern_release(&w.first_strings);
 	tallies_release(&w.rules);
 	tallies_release(&w.attributes);
 	dups_free(w.dups, w.n_dups);
 	strbuf_release(&main.sb);
 	strbuf_release(&rows.sb);
+	strbuf_release(&first.sb);
 	strbuf_release(&fw.rows.sb);
 	return st;
 }

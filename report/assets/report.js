@@ -1,14 +1,17 @@
 "use strict";
 /* The findings table of a syncready HTML report: reads the rows from the
- * JSON block, filters, sorts and shows one page at a time, building every
- * cell with textContent so that no directory value is ever parsed as HTML. */
+ * JSON blocks, filters, sorts and shows one page at a time, building every
+ * cell with textContent so that no directory value is ever parsed as HTML.
+ * This script runs before the browser has read the block of every row: it
+ * shows the first page from a small block at once, and the rest when the
+ * document is complete. */
 (function () {
-  var dataEl = document.getElementById("findings-data");
+  var firstEl = document.getElementById("findings-first");
   var table = document.getElementById("findings-table");
-  if (!dataEl || !table) { return; }
-  var data = JSON.parse(dataEl.textContent);
+  if (!firstEl || !table) { return; }
+  var data = JSON.parse(firstEl.textContent);
   /* Each row holds indexes into the string table (0: null). */
-  var rows = data.rows, S = data.strings;
+  var rows = data.rows, S = data.strings, total = data.total;
   var C = {};
   data.columns.forEach(function (name, i) { C[name] = i; });
   var SHOWN = ["SEVERITY", "RULE", "ERROR", "ATTRIBUTE", "VALUE", "UPDATE",
@@ -127,7 +130,8 @@
     }
     table.replaceChild(body, table.tBodies[0]);
     document.getElementById("findings-count").textContent =
-      view.length === rows.length ? rows.length + " findings"
+      rows.length < total ? total + " findings; loading the table\u2026"
+        : view.length === rows.length ? rows.length + " findings"
         : view.length + " of " + rows.length + " findings match";
     document.getElementById("page-info").textContent =
       view.length === 0 ? "no rows" : "rows " + (start + 1) + "\u2013" + end + ", page " + (state.page + 1) + " of " + pages;
@@ -136,20 +140,36 @@
   }
 
   buildHead();
-  fillSelect("filter-rule", C.RULE);
-  fillSelect("filter-severity", C.SEVERITY);
-  fillSelect("filter-attribute", C.ATTRIBUTE);
-  var text = document.getElementById("filter-text"), timer = null;
-  text.addEventListener("input", function () {
-    clearTimeout(timer);
-    timer = setTimeout(function () { state.text = text.value.toLowerCase(); update(true); }, 150);
-  });
-  document.getElementById("page-size").addEventListener("change", function (e) {
-    state.size = Number(e.target.value) || 100; state.page = 0; render();
-  });
-  document.getElementById("page-prev").addEventListener("click", function () { state.page--; render(); });
-  document.getElementById("page-next").addEventListener("click", function () { state.page++; render(); });
-  document.getElementById("findings-controls").hidden = false;
-  document.getElementById("findings-pager").hidden = false;
-  update(false);
+  render();
+
+  function loadAll() {
+    var all = JSON.parse(document.getElementById("findings-data").textContent);
+    rows = all.rows; S = all.strings; view = rows;
+    haystack = null;
+    start();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", loadAll);
+  } else {
+    loadAll();
+  }
+
+  function start() {
+    fillSelect("filter-rule", C.RULE);
+    fillSelect("filter-severity", C.SEVERITY);
+    fillSelect("filter-attribute", C.ATTRIBUTE);
+    var text = document.getElementById("filter-text"), timer = null;
+    text.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { state.text = text.value.toLowerCase(); update(true); }, 150);
+    });
+    document.getElementById("page-size").addEventListener("change", function (e) {
+      state.size = Number(e.target.value) || 100; state.page = 0; render();
+    });
+    document.getElementById("page-prev").addEventListener("click", function () { state.page--; render(); });
+    document.getElementById("page-next").addEventListener("click", function () { state.page++; render(); });
+    document.getElementById("findings-controls").hidden = false;
+    document.getElementById("findings-pager").hidden = false;
+    update(false);
+  }
 })();

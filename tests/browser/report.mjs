@@ -60,7 +60,14 @@ try {
   await page.send("Page.addScriptToEvaluateOnNewDocument", {
     source: `window.__violations = [];
       document.addEventListener("securitypolicyviolation",
-        (e) => window.__violations.push(e.violatedDirective + " " + e.blockedURI));`,
+        (e) => window.__violations.push(e.violatedDirective + " " + e.blockedURI));
+      window.__marks = {};
+      new MutationObserver(() => {
+        const m = window.__marks;
+        if (!m.row && document.querySelector("#findings-table tbody tr")) { m.row = performance.now(); }
+        const c = document.getElementById("findings-count");
+        if (!m.ready && c && /^[0-9]+ findings$/.test(c.textContent)) { m.ready = performance.now(); }
+      }).observe(document, { subtree: true, childList: true, characterData: true });`,
   });
   await page.send("Emulation.setDeviceMetricsOverride",
     { width: 1400, height: 1000, deviceScaleFactor: 1, mobile: false });
@@ -69,15 +76,20 @@ try {
   const load = waitFor(page, "Page.loadEventFired", 60000);
   await page.send("Page.navigate", { url });
   await load;
-  const firstScreen = await evaluate(page, `new Promise((res) => {
-      const t = () => document.querySelector("#findings-table tbody tr") ? res(true) : setTimeout(t, 10);
-      t(); })`) && Date.now() - t0;
-  const perf = await evaluate(page, `JSON.stringify({
-      dcl: performance.getEntriesByType("navigation")[0].domContentLoadedEventEnd,
-      load: performance.getEntriesByType("navigation")[0].loadEventEnd })`);
-  console.log(`# first screen of findings after ${firstScreen} ms (navigation timing ${perf})`);
+  await evaluate(page, `new Promise((res) => { const t = () => window.__marks.ready ? res(true) : setTimeout(t, 10); t(); })`);
+  const wall = Date.now() - t0;
+  // Milliseconds since navigation start, measured in the page.
+  const m = await evaluate(page, `(() => {
+      const nav = performance.getEntriesByType("navigation")[0];
+      const fcp = performance.getEntriesByName("first-contentful-paint")[0];
+      return { fcp: fcp ? Math.round(fcp.startTime) : -1, row: Math.round(window.__marks.row),
+        ready: Math.round(window.__marks.ready), dcl: Math.round(nav.domContentLoadedEventEnd),
+        load: Math.round(nav.loadEventEnd) }; })()`);
+  const firstScreen = Math.max(m.fcp, m.row);
+  console.log(`# first paint ${m.fcp} ms, first page of findings ${m.row} ms, every finding loaded and the filters ready ${m.ready} ms ` +
+    `(DOMContentLoaded ${m.dcl} ms, load ${m.load} ms; ${wall} ms from navigate to ready)`);
   if (bench) {
-    ok(firstScreen < 3000, `first screen in under 3 s (${firstScreen} ms)`);
+    ok(firstScreen < 3000, `first screen (summary and the first page of findings) in under 3 s (${firstScreen} ms)`);
   }
 
   // ---- the summary, readable without the script -------------------------
@@ -107,7 +119,7 @@ try {
   if (!bench) {
     // ---- hostile values are text ----------------------------------------
     is(await evaluate(page, `document.querySelectorAll("img, iframe, object, embed").length`), 0, "no element from a directory value");
-    is(await evaluate(page, `document.scripts.length`), 2, "only the report's two script blocks");
+    is(await evaluate(page, `document.scripts.length`), 3, "only the report's script and its two data blocks");
     is(await evaluate(page, `document.title`), "Entra Connect readiness: DC=example,DC=com", "title");
     const cells = await evaluate(page, `[...document.querySelectorAll("#findings-table td")].map(td => td.textContent)`);
     ok(cells.includes("<img src=x onerror=alert(1)>"), "img payload shown as text in the table");

@@ -130,9 +130,13 @@ def main():
     ok(len(code) == 1, "one executable script")
     h = "sha256-" + base64.b64encode(hashlib.sha256(code[0].encode()).digest()).decode()
     ok("script-src '%s'" % h in csp, "script hash matches the <script> block", (h, csp))
-    data = [s for a, s in p.scripts if a.get("type") == "application/json"]
-    ok(len(data) == 1, "one JSON data block")
-    block = json.loads(data[0])
+    data = {a.get("id"): s for a, s in p.scripts if a.get("type") == "application/json"}
+    ok(sorted(data) == ["findings-data", "findings-first"], "two JSON data blocks")
+    block = json.loads(data["findings-data"])
+    first = json.loads(data["findings-first"])
+    ok(first["total"] == block["total"] == len(block["rows"]), "both blocks know the total")
+    ok([[first["strings"][i] for i in r] for r in first["rows"]] ==
+       [[block["strings"][i] for i in r] for r in block["rows"][:100]], "the first block is the first page")
     strings = block["strings"]
     ok(strings[0] is None, "string 0 is null")
     rows = [[strings[i] for i in r] for r in block["rows"]]
@@ -148,8 +152,8 @@ def main():
                        "table", "thead", "tbody", "tr", "th", "td", "code", "ul", "li", "strong", "noscript",
                        "label", "select", "option", "input", "button", "script", "nav", "a"},
        "only the report's own elements", sorted(set(p.tags)))
-    ok(p.tags.count("script") == 2, "two script elements")
-    ok(text.count("</script") == 2, "</script appears only as the two end tags")
+    ok(p.tags.count("script") == 3, "three script elements")
+    ok(text.count("</script") == 3, "</script appears only as the three end tags")
     ok("<!--" not in text, "no <!-- anywhere")
     ok("<img" not in text, "no <img anywhere")
     ok(not any(k.startswith("on") for k in p.attrs), "no event handler attribute", sorted(p.attrs))

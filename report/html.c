@@ -3,13 +3,16 @@
  * customer.  Everything a reader needs without JavaScript comes first, as
  * static HTML (scan facts, counts, SVG charts, skipped objects,
  * remediation per rule, duplicate groups, the comparison); the findings
- * table is rendered by the inline script from a JSON block, one page at a
- * time, so that 100,000 findings stay responsive.
+ * table is rendered by the inline script from two JSON blocks (the first
+ * page, then every row), one page at a time, so that 100,000 findings
+ * stay responsive.
  *
  * Escaping cannot be forgotten: markup is written only with LIT(), which
  * accepts nothing but a string literal (a variable does not compile), and
  * every other text goes through text() (html_escape()), num() or, inside
- * the JSON block, json_escape() in its <script>-safe mode.  The stylesheet
+ * the JSON blocks, json_escape() in its <script>-safe mode; the only other
+ * bytes written are the build-time assets below and buffers these same
+ * functions filled.  The stylesheet
  * and the script come from report/assets/ at build time with their
  * SHA-256, which the Content-Security-Policy allows and nothing else: no
  * network request, no other script, no inline event handler.

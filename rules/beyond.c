@@ -35,7 +35,7 @@ static const long long remote_types[] = {
 
 /* Shared, room and equipment mailboxes: disabled accounts by design. */
 static const long long resource_types[] = {
-	4LL,  16LL, 32LL, 8589934592LL, 17179869184LL, 34359738368LL,
+	4LL, 16LL, 32LL, 8589934592LL, 17179869184LL, 34359738368LL,
 };
 
 /*
@@ -43,10 +43,9 @@ static const long long resource_types[] = {
  * 6762, 7686 and the names ICANN will not delegate (.corp, .home, .mail).
  */
 static const char *const reserved_tlds[] = {
-	"local",   "localhost", "localdomain", "internal", "intranet",
-	"lan",     "home",      "corp",        "mail",     "private",
-	"priv",    "test",      "example",     "invalid",  "onion",
-	"localnet", NULL,
+	"local",   "localhost", "localdomain", "internal", "intranet", "lan",
+	"home",    "corp",      "mail",        "private",  "priv",     "test",
+	"example", "invalid",   "onion",       "localnet", NULL,
 };
 
 static const struct scan_attr *
@@ -326,10 +325,9 @@ plausible_domain(const char *d)
 		return false;
 	}
 	for (const unsigned char *c = (const unsigned char *)d; *c; c++) {
-		if (*c < 0x80 && !((*c >= 'a' && *c <= 'z') ||
-				   (*c >= 'A' && *c <= 'Z') ||
-				   (*c >= '0' && *c <= '9') || *c == '.' ||
-				   *c == '-')) {
+		if (*c < 0x80 &&
+		    !((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '.' || *c == '-')) {
 			return false;
 		}
 	}
@@ -553,13 +551,13 @@ check_smtp_namespace(const struct entry_ctx *x, const struct rule *r)
 			const char *addr;
 			if (!text_utf8_valid(v->data, v->len) ||
 			    (addr = address_of(smtp_attrs[k], v->data,
-						&plen)) == NULL) {
+					       &plen)) == NULL) {
 				continue;
 			}
 			char *t = text_trim(addr);
 			if (t[0] != '@' && t[strlen(t) - 1] != '@') {
-				held_add(&h, &n, "smtp", smtp_attrs[k],
-					 v->data, t, k);
+				held_add(&h, &n, "smtp", smtp_attrs[k], v->data,
+					 t, k);
 			}
 			free(t);
 		}
@@ -639,7 +637,8 @@ check_primary(const struct entry_ctx *x, const struct rule *r)
 			if (!is_primary(v)) {
 				continue;
 			}
-			bool keep = ngood == 1 && same_address(v->data + 5, mail);
+			bool keep =
+				ngood == 1 && same_address(v->data + 5, mail);
 			if (keep) {
 				continue;
 			}
@@ -664,15 +663,16 @@ check_primary(const struct entry_ctx *x, const struct rule *r)
 			const struct scan_value *v = &p->vals[i];
 			if (starts_ci(v->data, "smtp:") &&
 			    same_address(v->data + 5, mail)) {
-				char *update = xasprintf("SMTP:%s", v->data + 5);
+				char *update =
+					xasprintf("SMTP:%s", v->data + 5);
 				st = row(x, r, "proxyAddresses", v->data,
 					 update, "Edit");
 				free(update);
 				return st;
 			}
 		}
-		char *update = mail != NULL ? xasprintf("SMTP:%s", mail)
-					    : xstrdup("");
+		char *update =
+			mail != NULL ? xasprintf("SMTP:%s", mail) : xstrdup("");
 		st = row(x, r, "proxyAddresses", "", update, "Complete");
 		free(update);
 		break;
@@ -759,8 +759,7 @@ check_count(const struct entry_ctx *x, const struct rule *r,
 {
 	const struct scan_attr *a = vals(x->e, r->attribute);
 	size_t n = a != NULL ? a->nvals : 0;
-	if (n <= r->limit ||
-	    higher_count_fails(x, r, n, skipped, unsynced)) {
+	if (n <= r->limit || higher_count_fails(x, r, n, skipped, unsynced)) {
 		return STATUS_OK;
 	}
 	char *value = xasprintf("%zu values", n);
@@ -776,8 +775,8 @@ check_mailbox(const struct entry_ctx *x, const struct rule *r)
 {
 	const struct scan_entry *e = x->e;
 	bool guid = has_value(e, "msExchMailboxGuid");
-	const char *value = guid ? scan_entry_first(e, "msExchMailboxGuid")
-				 : "";
+	const char *value =
+		guid ? scan_entry_first(e, "msExchMailboxGuid") : "";
 	bool failed = false;
 	switch (r->kind) {
 	case CHECK_MAILBOX_ONPREM:

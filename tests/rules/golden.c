@@ -5,6 +5,7 @@
  * its dup_* variant), and compares the rows with an expected file.
  *
  *   golden PACK FIXTURE.ldif EXPECTED [--reverse] [--print] [--domain D]…
+ *                                     [--disable RULE]…
  *   golden PACK FIXTURE.ldif --orders
  *
  * --reverse feeds the objects in reverse order and every attribute's
@@ -17,7 +18,7 @@
  * \xNN escapes:  DN OBJECTCLASS ATTRIBUTE ERROR VALUE UPDATE ACTION RULE
  * for skipped objects:  SKIP DN REASON, and for the summary counters
  * (rule_sink.count):  COUNT NAME N.  '#' lines are comments.  --domain
- * passes verified domains (ruleset_opts.domains).
+ * and --disable are ruleset_opts.domains and .disable.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -359,24 +360,32 @@ main(int argc, char **argv)
 {
 	if (argc < 4) {
 		fprintf(stderr, "usage: golden PACK LDIF EXPECTED|--orders "
-				"[--reverse] [--print] [--domain D]...\n");
+				"[--reverse] [--print] [--domain D]... "
+				"[--disable RULE]...\n");
 		return 2;
 	}
 	bool reverse = false, print = false;
 	bool orders = strcmp(argv[3], "--orders") == 0;
 	const char **domains = xcalloc((size_t)argc, sizeof(*domains));
-	size_t nd = 0;
+	const char **disable = xcalloc((size_t)argc, sizeof(*disable));
+	size_t nd = 0, ndis = 0;
 	for (int i = 4; i < argc; i++) {
 		reverse |= strcmp(argv[i], "--reverse") == 0;
 		print |= strcmp(argv[i], "--print") == 0;
 		if (strcmp(argv[i], "--domain") == 0 && i + 1 < argc) {
 			domains[nd++] = argv[++i];
+		} else if (strcmp(argv[i], "--disable") == 0 && i + 1 < argc) {
+			disable[ndis++] = argv[++i];
 		}
 	}
-	const struct ruleset_opts opts = {.domains = nd ? domains : NULL};
+	const struct ruleset_opts opts = {
+		.domains = nd ? domains : NULL,
+		.disable = ndis ? disable : NULL,
+	};
 	enum status st;
 	struct ruleset *rs = ruleset_load(argv[1], &opts, &st);
 	free(domains);
+	free(disable);
 	if (rs == NULL) {
 		return 1;
 	}

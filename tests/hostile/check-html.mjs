@@ -72,7 +72,7 @@ try {
   is(await evaluate(page, `document.getElementById("findings-count").textContent`), `${total} findings`, "count shown");
   is(await evaluate(page, `document.querySelectorAll("img, iframe, object, embed, style:not(head style), svg[onload], [onerror], [onload]").length`),
     0, "no element or handler made from a directory value");
-  is(await evaluate(page, `document.scripts.length`), 2, "only the report's own two script blocks");
+  is(await evaluate(page, `document.scripts.length`), 3, "only the report's own script and its two data blocks");
   ok(await evaluate(page, `document.querySelector("header .sub").textContent.includes(${JSON.stringify(label)})`),
     "the hostile label is shown as text");
   ok(await evaluate(page, `document.title.includes("DC=hostile,DC=test") || document.title.length > 0`), "a title");

@@ -162,7 +162,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "ad-dump: give --uri or --ldif\n");
 		return 2;
 	}
-	log_set_level(verbose > 1	? LOG_LEVEL_DEBUG
+	log_set_level(verbose > 1   ? LOG_LEVEL_DEBUG
 		      : verbose > 0 ? LOG_LEVEL_INFO
 				    : LOG_LEVEL_WARN);
 

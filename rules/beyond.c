@@ -515,7 +515,10 @@ static enum status
 emit_held(const struct entry_ctx *x, const struct rule *r, struct held *h,
 	  size_t n)
 {
-	qsort(h, n, sizeof(*h), cmp_held);
+	/* qsort() must not see NULL, even for no element (C17 7.22.5). */
+	if (n > 0) {
+		qsort(h, n, sizeof(*h), cmp_held);
+	}
 	enum status st = STATUS_OK;
 	for (size_t i = 0; i < n && st == STATUS_OK; i++) {
 		if (i > 0 && strcmp(h[i].key, h[i - 1].key) == 0) {

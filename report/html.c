@@ -593,7 +593,8 @@ static void
 chart(struct html *h, const char *title, const char *id, struct tallies *t,
       bool sort)
 {
-	if (sort) {
+	/* qsort() must not see NULL, even for no element (C17 7.22.5). */
+	if (sort && t->n > 0) {
 		qsort(t->v, t->n, sizeof(*t->v), cmp_tally);
 	}
 	size_t bars = t->n > HTML_MAX_BARS ? HTML_MAX_BARS + 1 : t->n;
@@ -1081,7 +1082,9 @@ report_html_write(struct store *s, const struct store_scan *scan,
 		LIT(h, "</section>\n");
 	}
 
-	qsort(w.rules.v, w.rules.n, sizeof(*w.rules.v), cmp_tally);
+	if (w.rules.n > 0) {
+		qsort(w.rules.v, w.rules.n, sizeof(*w.rules.v), cmp_tally);
+	}
 	write_remediation(h, &w.rules);
 	write_duplicates(h, &w);
 	write_findings_shell(h);

@@ -493,7 +493,10 @@ report_import_csv(struct store *s, int64_t scan_id, const char *path,
 	if (st != STATUS_OK) {
 		goto out;
 	}
-	qsort(keys.v, keys.n, sizeof(*keys.v), cmp_known);
+	/* qsort() must not see NULL, even for no element (C17 7.22.5). */
+	if (keys.n > 0) {
+		qsort(keys.v, keys.n, sizeof(*keys.v), cmp_known);
+	}
 	local.rows = n;
 	const struct known **matched =
 		xcalloc(n > 0 ? n : 1, sizeof(*matched));

@@ -50,7 +50,7 @@ log_msg(enum log_level level, const char *module, int errnum,
 
 void
 log_vmsg(enum log_level level, const char *module, int errnum,
-	 const char *fmt, va_list ap);
+	 const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
 
 /* LOG_LEVEL_QUIET as level marks an error: always printed. */
 #define LOG_ERR(...) log_msg(LOG_LEVEL_QUIET, LOG_MODULE, 0, __VA_ARGS__)

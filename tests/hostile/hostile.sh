@@ -98,6 +98,19 @@ check "hostile.ldif: both scans give the same CSV" cmp -s "$T/r1.csv" "$T/r2.csv
 check "hostile.ldif: the first scan's CSV is the --report-dir one" \
 	cmp -s "$T/r1.csv" "$T/rep/findings.csv"
 
+# ---- no finding at all: empty tables and lists in every report -------------
+# (Under the sanitizers this caught qsort() called with NULL for an empty
+# list in report/html.c and rules/beyond.c.)
+printf 'version: 1\n\ndn: CN=Clean,DC=x,DC=com\nobjectClass: user\ncn: Clean\ndisplayName: Clean\n\n' >"$T/clean.ldif"
+run_sr "$T/clean.out" "$T/clean.err" scan --ldif "$T/clean.ldif" --db "$T/clean.db" --report-dir "$T/clean-rep"
+is "$RC" 0 "clean.ldif: a scan without findings succeeds with its reports"
+check "clean.ldif: no sanitizer report" no_sanitizer_report "$T/clean.err"
+is "$(scan_field "$T/clean.db" findings)" 0 "clean.ldif: no finding"
+for f in json ldif; do
+	run_sr "$T/clean.$f" "$T/clean-$f.err" report --db "$T/clean.db" --format "$f"
+	is "$RC" 0 "clean.ldif: the $f report of no finding"
+done
+
 # ---- broken LDIF: one file:line message, a failed scan ---------------------
 # bad_ldif NAME LINE REGEX
 bad_ldif() {

@@ -38,6 +38,7 @@ import json
 import os
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ldifutil import Record, fail, read_ldif  # noqa: E402
 

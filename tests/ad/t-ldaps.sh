@@ -1,11 +1,12 @@
 #!/bin/bash
-# syncready scan against the DC over LDAPS and StartTLS with Samba's CA, and
-# over the Global Catalog: a complete scan of more than 1,000 objects in
-# pages of at most 1,000, seen from both ends (syncready -vv says what it
-# asked for; the DC's log shows one search request per page), and the
-# Configuration partition's continuation reference recorded, not chased.
+# syncready scan against the DC over LDAPS and StartTLS with Samba's CA,
+# and over the Global Catalog (3269, and 3268 with StartTLS): a complete
+# scan of more than 1,000 objects in pages of at most 1,000, seen from both
+# ends (syncready -vv says what it asked for; the DC's log shows one search
+# request per page), and the Configuration partition's continuation
+# reference recorded, not chased.
 . "$(dirname "$0")/lib.sh"
-plan 22
+plan 24
 ad_up
 
 db=$AD_WORK/ad.db
@@ -82,6 +83,13 @@ ad_scan --uri "ldaps://$AD_DC_FQDN:3269" --ca-file "$AD_CA" --bind-dn "$AD_BIND_
 is "$rc:$(ad_last_state "$AD_WORK/gc.db")" 0:complete "scan of the Global Catalog (LDAPS 3269) is complete"
 is "$(sqlite3 "$AD_WORK/gc.db" 'SELECT objects_read FROM scans')" "$read_n" \
 	"... and read the same objects (one domain: the GC holds them all)"
+
+ad_scan --uri "ldap://$AD_DC_FQDN:3268" --starttls --ca-file "$AD_CA" --bind-dn "$AD_BIND_DN" \
+	--password-file "$AD_PASSWORD_FILE" --db "$AD_WORK/gc3268.db" \
+	> /dev/null 2> "$AD_WORK/gc3268.err" && rc=0 || rc=$?
+is "$rc:$(ad_last_state "$AD_WORK/gc3268.db")" 0:complete "scan of the Global Catalog on 3268 with StartTLS is complete"
+is "$(sqlite3 "$AD_WORK/gc3268.db" 'SELECT objects_read FROM scans')" "$read_n" \
+	"... and read the same objects"
 
 # The certificate names dc1.contoso.test, not 127.0.0.1.
 ad_scan --uri "ldaps://127.0.0.1" --ca-file "$AD_CA" --bind-dn "$AD_BIND_DN" \

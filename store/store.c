@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -17,6 +18,14 @@
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "store/schema.h"
+
+/*
+ * The duplicate pre-filter: 2^27 slots of two bits (32 MB).  With five
+ * million distinct keys about 4% of the candidates share a slot with
+ * another key and are grouped needlessly (but correctly).
+ */
+#define STORE_SEEN_BITS_LOG2 27
+#define STORE_SEEN_WORDS (((size_t)1 << STORE_SEEN_BITS_LOG2) / 32)
 
 /* "SyRd": marks a database as ours (PRAGMA application_id). */
 #define STORE_APPLICATION_ID 0x53795264
@@ -106,11 +115,23 @@ struct store {
 	 */
 	int64_t cand_scan_id;
 	bool cand_stale;
+	/*
+	 * A fixed-size pre-filter for duplicate resolution: slot
+	 * hash(dup_key) has two bits, "seen" set by every candidate and
+	 * "twice" set when "seen" already was.  Every key held twice has its
+	 * "twice" bit set (plus a few that merely share a slot), so only those
+	 * candidates need to be grouped exactly.  Memory is fixed, whatever
+	 * the scan's size; the two bits share a word (one cache miss).
+	 */
+	uint64_t *seen;
 	/* The object added last, which its candidates refer to. */
 	int64_t last_scan_id;
 	int64_t last_object_id;
 	struct strbuf last_key;
 };
+
+static void
+sql_maybe_dup(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
 static enum status
 db_fail(struct store *s, const char *what)
@@ -487,6 +508,13 @@ open_db(const char *path, bool create, bool immutable, enum status *st)
 		    STATUS_OK) {
 		goto fail;
 	}
+	if (sqlite3_create_function_v2(s->db, "syncready_maybe_dup", 1,
+				       SQLITE_UTF8 | SQLITE_DIRECTONLY, s,
+				       sql_maybe_dup, NULL, NULL,
+				       NULL) != SQLITE_OK) {
+		db_fail(s, "register a function");
+		goto fail;
+	}
 	if (fail_stale_scans(s) != STATUS_OK) {
 		goto fail;
 	}
@@ -550,6 +578,7 @@ store_free(struct store *s)
 		}
 	}
 	strbuf_release(&s->last_key);
+	free(s->seen);
 	free(s->path);
 	free(s);
 }
@@ -681,6 +710,63 @@ store_add_not_crawled(struct store *s, int64_t scan_id, const char *ref)
 	return batch_row_end(s);
 }
 
+/* 64-bit FNV-1a: cheap, and good enough to spread keys over the bits. */
+static uint64_t
+key_hash(const unsigned char *p, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325u;
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3u;
+	}
+	return h;
+}
+
+static size_t
+key_bit(const unsigned char *p, size_t len)
+{
+	return (size_t)(key_hash(p, len) >> (64 - STORE_SEEN_BITS_LOG2));
+}
+
+static void
+seen_clear(struct store *s)
+{
+	if (s->seen != NULL) {
+		memset(s->seen, 0, STORE_SEEN_WORDS * sizeof(uint64_t));
+	}
+}
+
+static void
+seen_add(struct store *s, const char *key)
+{
+	if (s->seen == NULL) {
+		s->seen = xcalloc(STORE_SEEN_WORDS, sizeof(uint64_t));
+	}
+	size_t slot = key_bit((const unsigned char *)key, strlen(key));
+	uint64_t *word = &s->seen[slot / 32];
+	uint64_t once = (uint64_t)1 << (slot % 32 * 2);
+	/* "twice" is the bit above "seen": set it if "seen" was set. */
+	*word |= once | ((*word & once) << 1);
+}
+
+/*
+ * SQL function syncready_maybe_dup(dup_key): 1 if the key's "twice" bit is
+ * set, i.e. the key may be held more than once.
+ */
+static void
+sql_maybe_dup(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct store *s = sqlite3_user_data(ctx);
+	const unsigned char *key = sqlite3_value_text(argv[0]);
+	if (key == NULL || s->seen == NULL) {
+		sqlite3_result_int(ctx, 0);
+		return;
+	}
+	size_t slot = key_bit(key, (size_t)sqlite3_value_bytes(argv[0]));
+	uint64_t twice = (uint64_t)2 << (slot % 32 * 2);
+	sqlite3_result_int(ctx, (s->seen[slot / 32] & twice) != 0);
+}
+
 enum status
 store_add_finding(struct store *s, int64_t scan_id, const struct finding *f)
 {
@@ -710,7 +796,14 @@ store_add_finding(struct store *s, int64_t scan_id, const struct finding *f)
 		s->cand_scan_id = 0;
 	}
 	if (candidate && s->cand_scan_id != scan_id) {
+		if (s->cand_scan_id == 0) {
+			/* Bits of older scans would only add false hits. */
+			seen_clear(s);
+		}
 		s->cand_scan_id = s->cand_scan_id == 0 ? scan_id : -1;
+	}
+	if (candidate) {
+		seen_add(s, f->dup_key);
 	}
 	sqlite3_bind_int64(stmt, 1, scan_id);
 	if (candidate && key != NULL && s->last_scan_id == scan_id &&
@@ -754,18 +847,35 @@ store_add_finding(struct store *s, int64_t scan_id, const struct finding *f)
 	return batch_row_end(s);
 }
 
-/* Runs one statement with ?1 bound to the scan id. */
+static double
+seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Runs one statement with ?1 bound to the scan id; with -vv says how long
+ * it took (the steps of ending a scan are the ones that can).
+ */
 static enum status
 run_for_scan(struct store *s, int64_t scan_id, const char *sql,
 	     const char *what)
 {
+	bool timed = log_get_level() >= LOG_LEVEL_DEBUG;
+	double t0 = timed ? seconds() : 0;
 	sqlite3_stmt *stmt = prepare(s, sql, what);
 	if (stmt == NULL) {
 		return STATUS_ERR_STORE;
 	}
 	sqlite3_bind_int64(stmt, 1, scan_id);
 	enum status st = step_done(s, stmt, what);
+	int changes = sqlite3_changes(s->db);
 	sqlite3_finalize(stmt);
+	if (timed && st == STATUS_OK) {
+		LOG_DBG("%s: %d rows, %.2f s", what, changes, seconds() - t0);
+	}
 	return st;
 }
 
@@ -789,8 +899,9 @@ settle_candidates(struct store *s, int64_t scan_id, bool resolve)
 		st = run_for_scan(
 			s, scan_id,
 			"INSERT INTO temp.dup_keys SELECT dup_key FROM"
-			" temp.candidates WHERE scan_id = ?1 GROUP BY"
-			" dup_key HAVING count(*) > 1",
+			" temp.candidates WHERE scan_id = ?1 AND"
+			" syncready_maybe_dup(dup_key) GROUP BY dup_key"
+			" HAVING count(*) > 1",
 			"find duplicated values");
 	}
 	if (st == STATUS_OK) {
@@ -809,9 +920,10 @@ settle_candidates(struct store *s, int64_t scan_id, bool resolve)
 			" c.dup_action), iif(d.k IS NULL, c.severity,"
 			" c.dup_severity), d.k FROM temp.candidates AS c LEFT JOIN"
 			" temp.dup_keys AS d ON d.k = c.dup_key LEFT JOIN"
-			" objects AS o ON o.id = c.object_id WHERE"
-			" c.scan_id = ?1 AND iif(d.k IS NULL, c.error,"
-			" c.dup_error) IS NOT NULL",
+			" objects AS o ON o.id = c.object_id WHERE c.scan_id ="
+			" ?1 AND (c.error IS NOT NULL OR"
+			" syncready_maybe_dup(c.dup_key)) AND iif(d.k IS NULL,"
+			" c.error, c.dup_error) IS NOT NULL",
 			"resolve duplicate candidates");
 	}
 	if (st == STATUS_OK && s->cand_scan_id != scan_id) {

@@ -880,29 +880,49 @@ run_for_scan(struct store *s, int64_t scan_id, const char *sql,
 }
 
 /*
- * Turns the scan's duplicate candidates into findings and deletes them.
- * With resolve, every candidate whose dup_key is held by more than one
- * candidate row of the scan (other objects, or the same object twice)
- * takes its dup variant; otherwise (and always without resolve, for a
- * scan that did not finish) the plain one, and none if its error is NULL.
- * One sort (GROUP BY) and one pass: memory does not grow with the scan.
+ * Turns the scan's duplicate candidates into findings.  With resolve,
+ * every candidate whose dup_key is held by more than one candidate row of
+ * the scan (other objects, or the same object twice) takes its dup
+ * variant; otherwise (and always without resolve, for a scan that did not
+ * finish) the plain one, and none if its error is NULL.
+ *
+ * One pass over the candidates picks the rows that can become findings:
+ * those with a plain error and those whose key may be held twice (the
+ * pre-filter, see struct store).  The exact GROUP BY and the variant
+ * choice then run on the picked rows only.  Memory does not grow with the
+ * scan.
  */
 static enum status
 settle_candidates(struct store *s, int64_t scan_id, bool resolve)
 {
 	enum status st = exec(s,
 			      "CREATE TEMP TABLE IF NOT EXISTS dup_keys (k TEXT"
-			      " PRIMARY KEY) WITHOUT ROWID; DELETE FROM"
-			      " temp.dup_keys",
+			      " PRIMARY KEY) WITHOUT ROWID;"
+			      " CREATE TEMP TABLE IF NOT EXISTS picked (cid"
+			      " INTEGER PRIMARY KEY);"
+			      " DELETE FROM temp.dup_keys;"
+			      " DELETE FROM temp.picked",
 			      "prepare duplicate resolution");
-	if (st == STATUS_OK && resolve) {
+	if (st == STATUS_OK) {
 		st = run_for_scan(
 			s, scan_id,
-			"INSERT INTO temp.dup_keys SELECT dup_key FROM"
-			" temp.candidates WHERE scan_id = ?1 AND"
-			" syncready_maybe_dup(dup_key) GROUP BY dup_key"
-			" HAVING count(*) > 1",
-			"find duplicated values");
+			resolve ? "INSERT INTO temp.picked SELECT rowid FROM"
+				  " temp.candidates WHERE scan_id = ?1 AND"
+				  " (error IS NOT NULL OR"
+				  " syncready_maybe_dup(dup_key))"
+				: "INSERT INTO temp.picked SELECT rowid FROM"
+				  " temp.candidates WHERE scan_id = ?1 AND"
+				  " error IS NOT NULL",
+			"pick candidates");
+	}
+	if (st == STATUS_OK && resolve) {
+		/* A key held twice has all its holders picked. */
+		st = run_for_scan(s, scan_id,
+				  "INSERT INTO temp.dup_keys SELECT c.dup_key"
+				  " FROM temp.picked AS p JOIN temp.candidates"
+				  " AS c ON c.rowid = p.cid GROUP BY c.dup_key"
+				  " HAVING count(*) > 1",
+				  "find duplicated values");
 	}
 	if (st == STATUS_OK) {
 		st = run_for_scan(
@@ -918,12 +938,12 @@ settle_candidates(struct store *s, int64_t scan_id, bool resolve)
 			" c.dup_error), iif(d.k IS NULL, c.update_value,"
 			" c.dup_update), iif(d.k IS NULL, c.proposed_action,"
 			" c.dup_action), iif(d.k IS NULL, c.severity,"
-			" c.dup_severity), d.k FROM temp.candidates AS c LEFT JOIN"
+			" c.dup_severity), d.k FROM temp.picked AS p JOIN"
+			" temp.candidates AS c ON c.rowid = p.cid LEFT JOIN"
 			" temp.dup_keys AS d ON d.k = c.dup_key LEFT JOIN"
-			" objects AS o ON o.id = c.object_id WHERE c.scan_id ="
-			" ?1 AND (c.error IS NOT NULL OR"
-			" syncready_maybe_dup(c.dup_key)) AND iif(d.k IS NULL,"
-			" c.error, c.dup_error) IS NOT NULL",
+			" objects AS o ON o.id = c.object_id WHERE"
+			" iif(d.k IS NULL, c.error, c.dup_error) IS NOT NULL"
+			" ORDER BY p.cid",
 			"resolve duplicate candidates");
 	}
 	if (st == STATUS_OK && s->cand_scan_id != scan_id) {
@@ -933,7 +953,8 @@ settle_candidates(struct store *s, int64_t scan_id, bool resolve)
 			"drop resolved candidates");
 	}
 	if (st == STATUS_OK) {
-		st = exec(s, "DELETE FROM temp.dup_keys",
+		st = exec(s,
+			  "DELETE FROM temp.dup_keys; DELETE FROM temp.picked",
 			  "finish duplicate resolution");
 	}
 	return st;

@@ -534,10 +534,97 @@ test_hostile(void)
 	ruleset_free(rs);
 }
 
+static bool
+entry_kind(const char *check)
+{
+	static const char *const kinds[] = {
+		"count",
+		"unique",
+		"smtp-namespace",
+		"routable",
+		"verified",
+		"local-length",
+		"domain-length",
+		"multiple-primary",
+		"no-primary",
+		"primary-mismatch",
+		"mailbox-onprem",
+		"mailbox-stale",
+		"mailbox-no-nickname",
+		"remote-no-guid",
+		"replication-conflict",
+		"autodiscover-scp",
+		NULL,
+	};
+	for (const char *const *k = kinds; *k; k++) {
+		if (strcmp(*k, check) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Both built-in packs carry the same rules beyond IdFix, all on. */
+static void
+test_builtin_packs(void)
+{
+	enum status st;
+	struct ruleset *mt = ruleset_load("multi-tenant", NULL, &st);
+	struct ruleset *d = ruleset_load("dedicated", NULL, &st);
+	struct rule_info a[64], b[64];
+	size_t na = 0, nb = 0;
+	for (size_t i = 0; i < ruleset_count(mt) && na < 64; i++) {
+		ruleset_info(mt, i, &a[na]);
+		na += entry_kind(a[na].check);
+	}
+	for (size_t i = 0; i < ruleset_count(d) && nb < 64; i++) {
+		ruleset_info(d, i, &b[nb]);
+		nb += entry_kind(b[nb].check);
+	}
+	is_int(na, 26, "multi-tenant has the 26 rules beyond IdFix");
+	bool same = na == nb, on = true, texts = true;
+	for (size_t i = 0; same && i < na; i++) {
+		same = strcmp(a[i].id, b[i].id) == 0 &&
+		       strcmp(a[i].check, b[i].check) == 0 &&
+		       strcmp(a[i].severity, b[i].severity) == 0 &&
+		       strcmp(a[i].attribute, b[i].attribute) == 0 &&
+		       strcmp(a[i].description, b[i].description) == 0 &&
+		       strcmp(a[i].remediation, b[i].remediation) == 0;
+		on = on && a[i].enabled;
+		/* A remediation long enough to say what, why and the ways out.
+		 */
+		texts = texts && strlen(a[i].remediation) > 200 &&
+			strstr(a[i].remediation, "Ways out") != NULL;
+	}
+	ok(same, "dedicated has the same ones (id, check, severity, texts)");
+	ok(on, "all on by default");
+	ok(texts, "every remediation names the ways out");
+	bool both = false;
+	for (size_t i = 0; i < na; i++) {
+		if (strncmp(a[i].id, "mailbox.", 8) == 0 &&
+		    strcmp(a[i].id, "mailbox.remote-no-guid") != 0 &&
+		    strcmp(a[i].id, "mailbox.duplicate-archive-guid") != 0) {
+			both = strstr(a[i].remediation, "In from AD") != NULL &&
+			       strstr(a[i].remediation,
+				      "-Clear "
+				      "msExchMailboxGuid") != NULL;
+			if (!both) {
+				printf("# %s lacks a way out\n", a[i].id);
+				break;
+			}
+		}
+	}
+	ok(both, "the mailbox GUID rules name both ways out: clearing in AD "
+		 "and the \"In from AD\" rule");
+	ruleset_free(mt);
+	ruleset_free(d);
+}
+
 int
 main(void)
 {
 	log_set_level(LOG_LEVEL_QUIET);
+	test_builtin_packs();
 	test_pack_errors();
 	test_custom_entry_pack();
 	test_smtp_keys();

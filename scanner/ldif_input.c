@@ -240,6 +240,29 @@ url_value_line(const char *text, unsigned long first)
 	return 0;
 }
 
+/*
+ * The first line of the record that has a value but no attribute name
+ * (": value", ":: base64"), or 0.  libldap 2.5's ldap_parse_ldif_record()
+ * dereferences NULL on such a line right after "dn:" or "changetype:"
+ * (ldapmodify crashes on it too), so it never gets to see one.
+ */
+static unsigned long
+nameless_line(const char *text, unsigned long first)
+{
+	unsigned long line = first;
+	for (const char *s = text; *s != '\0'; line++) {
+		size_t len = strcspn(s, "\n");
+		if (s[0] == ':') {
+			return line;
+		}
+		s += len;
+		if (*s == '\n') {
+			s++;
+		}
+	}
+	return 0;
+}
+
 /* True if the record holds nothing but "version:" and comments. */
 static bool
 is_version_record(const char *text)
@@ -378,6 +401,13 @@ ldif_next(struct scan_ldif *l, struct scan_entry **entry)
 		strbuf_reset(&l->copy);
 		strbuf_addstr(&l->copy, l->buf);
 
+		unsigned long nameless = nameless_line(l->copy.buf, first);
+		if (nameless != 0) {
+			LOG_ERR("%s:%lu: a value without an attribute name; fix "
+				"or remove the record and scan again",
+				l->path, nameless);
+			return STATUS_ERR_DIRECTORY;
+		}
 		unsigned long url = url_value_line(l->copy.buf, first);
 		if (url != 0) {
 			LOG_ERR("%s:%lu: the value is a URL to fetch ('attr:<'); "

@@ -130,6 +130,8 @@ bad_ldif missing-dn 7 "no 'dn:' line"
 bad_ldif continuation-orphan 7 'not a valid LDIF record'
 bad_ldif continuation-unindented 7 'not a valid LDIF record'
 bad_ldif continuation-tab 6 'not a valid LDIF record'
+# libldap 2.5 dereferences NULL on this line (found by fuzz-ldif).
+bad_ldif nameless-value 4 'a value without an attribute name'
 
 # Repeated attributes and values are data, not errors: each value is
 # checked, the repeated proxy address is a duplicate.

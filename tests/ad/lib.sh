@@ -66,6 +66,11 @@ ad_samba() { "$AD_SRC/samba.sh" "$@" 9>&-; }
 
 ad_down() {
 	ad_samba stop "$AD_DIR/dc" >/dev/null 2>&1 || true
+	if [ "${AD_NS_MODE:-}" = etc-hosts ]; then
+		# in place (sed -i would replace a bind-mounted /etc/hosts)
+		grep -vF "$AD_HOSTS_MARK" /etc/hosts > "$AD_WORK/hosts.new" &&
+			cat "$AD_WORK/hosts.new" > /etc/hosts
+	fi
 	[ -n "${AD_WORK:-}" ] && [ -z "${AD_KEEP:-}" ] && rm -rf "$AD_WORK"
 }
 
@@ -139,6 +144,8 @@ ad_up() {
 		LDAPSASL_NOCANON
 	: > "$AD_WORK/ldap.conf"
 	export LDAPCONF=$AD_WORK/ldap.conf LDAPRC=$AD_WORK/ldaprc
+	export PYTHONDONTWRITEBYTECODE=1
+	ad_ns_setup
 }
 
 # ad_ns CMD...: runs CMD where the DC's name dc1.contoso.test resolves to
@@ -146,9 +153,30 @@ ad_up() {
 # /etc/hosts.  The machine's own /etc/hosts is never changed.  TLS checks
 # the certificate Samba made for that name; Kerberos needs it for the
 # service principal ldap/dc1.contoso.test.
+# Where mount namespaces are not allowed (a container without
+# CAP_SYS_ADMIN), or AD_FORCE_ETC_HOSTS is set, ad_up adds one marked line
+# to /etc/hosts instead and ad_down removes it again.
+AD_HOSTS_MARK='# syncready tests/ad (removed when the test ends)'
 ad_ns() {
+	if [ "${AD_NS_MODE:-ns}" = etc-hosts ]; then
+		"$@"
+		return
+	fi
 	unshare --mount --propagation private -- /bin/sh -c \
 		'mount --bind "$0" /etc/hosts && exec "$@"' "$AD_HOSTS" "$@"
+}
+
+ad_ns_setup() {
+	if [ -z "${AD_FORCE_ETC_HOSTS:-}" ] && unshare --mount --propagation private -- /bin/sh -c \
+		'mount --bind "$0" /etc/hosts' "$AD_HOSTS" 2>/dev/null; then
+		AD_NS_MODE=ns
+		return
+	fi
+	AD_NS_MODE=etc-hosts
+	diag "no mount namespace here: adding $AD_DC_FQDN to /etc/hosts until the test ends"
+	grep -qF "$AD_HOSTS_MARK" /etc/hosts ||
+		printf '127.0.0.1 %s %s\n' "$AD_DC_FQDN" "$AD_HOSTS_MARK" >> /etc/hosts ||
+		bail "cannot make $AD_DC_FQDN resolve: no mount namespace and /etc/hosts is read-only"
 }
 
 # ldapsearch over LDAPS with Samba's CA, as Administrator.
@@ -169,7 +197,19 @@ ad_count() {
 
 # Lines the DC logged from now on: ad_log_mark; ...; ad_log_since.
 ad_log_mark() { AD_LOG_AT=$(wc -l < "$AD_DIR/dc/log/log.samba"); }
-ad_log_since() { tail -n "+$((AD_LOG_AT + 1))" "$AD_DIR/dc/log/log.samba"; }
+# (the DC's workers write their lines a little after the client is done:
+# wait until the log stops growing, at most 5 s)
+ad_log_since() {
+	local f=$AD_DIR/dc/log/log.samba n m i
+	n=$(wc -c < "$f")
+	for i in $(seq 1 25); do
+		sleep 0.2
+		m=$(wc -c < "$f")
+		[ "$m" = "$n" ] && [ "$i" -ge 3 ] && break
+		n=$m
+	done
+	tail -n "+$((AD_LOG_AT + 1))" "$f"
+}
 
 # syncready scan as a consultant runs it against the DC, in the namespace
 # where the DC's name resolves.  Extra arguments follow.

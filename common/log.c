@@ -32,6 +32,30 @@ log_error_count(void)
 	return error_count;
 }
 
+/*
+ * One line whatever the message quotes: a server's diagnostic text or a
+ * hostile DN may hold line breaks or terminal escape sequences.  TAB, CR
+ * and LF become spaces (trailing ones are dropped), other control
+ * characters '?'.
+ */
+static void
+one_line(char *s)
+{
+	size_t end = 0;
+	for (size_t i = 0; s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\t' || c == '\n' || c == '\r') {
+			s[i] = ' ';
+		} else if (c < 0x20 || c == 0x7f) {
+			s[i] = '?';
+		}
+		if (s[i] != ' ') {
+			end = i + 1;
+		}
+	}
+	s[end] = '\0';
+}
+
 void
 log_vmsg(enum log_level level, const char *module, int errnum,
 	 const char *fmt, va_list ap)
@@ -53,6 +77,7 @@ log_vmsg(enum log_level level, const char *module, int errnum,
 			snprintf(last_error + k, sizeof(last_error) - k, ": %s",
 				 strerror(errnum));
 		}
+		one_line(last_error);
 	}
 	va_end(cp);
 	if (threshold >= LOG_LEVEL_DEBUG) {
@@ -73,6 +98,7 @@ log_vmsg(enum log_level level, const char *module, int errnum,
 	if (errnum != 0) {
 		snprintf(line + n, sizeof(line) - n, ": %s", strerror(errnum));
 	}
+	one_line(line);
 	fprintf(stderr, "%s\n", line);
 }
 

@@ -392,6 +392,18 @@ ldif_next(struct scan_ldif *l, struct scan_entry **entry)
 				l->path, before);
 			return STATUS_ERR_DIRECTORY;
 		}
+		if (l->buf == NULL) {
+			/*
+			 * libldap skips a line of digits (an entry ID, as
+			 * old slapcat wrote) and reports a record it never
+			 * stored when the file ends there.
+			 */
+			LOG_ERR("%s:%lu: not a valid LDIF record (a line with "
+				"only a number); fix or remove the record and "
+				"scan again",
+				l->path, l->lineno);
+			return STATUS_ERR_DIRECTORY;
+		}
 		/*
 		 * lineno is the last line read, including the blank line
 		 * that ends the record unless the file ended first.

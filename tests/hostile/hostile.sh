@@ -132,6 +132,9 @@ bad_ldif continuation-unindented 7 'not a valid LDIF record'
 bad_ldif continuation-tab 6 'not a valid LDIF record'
 # libldap 2.5 dereferences NULL on this line (found by fuzz-ldif).
 bad_ldif nameless-value 4 'a value without an attribute name'
+# libldap reports a record it never stored after a line of digits (an
+# entry ID) at the end of the file (found by fuzz-ldif).
+bad_ldif entry-id-only 1 'a line with only a number'
 
 # Repeated attributes and values are data, not errors: each value is
 # checked, the repeated proxy address is a duplicate.

@@ -25,6 +25,7 @@
 #include "common/status.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
+#include "report/import.h"
 #include "report/report.h"
 #include "rules/rules.h"
 #include "scanner/source.h"
@@ -37,11 +38,21 @@
 #define MAX_PASSWORD 1024
 
 static volatile sig_atomic_t interrupted;
+static volatile sig_atomic_t writing_report;
 
+/*
+ * During a scan, a signal only sets a flag: the crawl stops at the next
+ * entry and records the scan as failed.  While a report is written there
+ * is nothing to record, so its temporary file is removed and we exit.
+ */
 static void
 on_signal(int sig)
 {
 	interrupted = 1;
+	if (writing_report) {
+		report_cleanup_signal();
+		_exit(128 + sig);
+	}
 }
 
 static const char usage_text[] =
@@ -317,7 +328,9 @@ write_reports(struct store *store, int64_t scan_id, const char *dir)
 			.path = path,
 			.scan_id = scan_id,
 		};
+		writing_report = 1;
 		enum status st = report_write(store, &ro);
+		writing_report = 0;
 		if (st == STATUS_OK) {
 			printf("%s report: %s\n", formats[i], path);
 		}
@@ -392,6 +405,89 @@ crawl(struct scan_source *src, const struct ruleset *rs, struct scan_run *run,
 	return st;
 }
 
+static bool
+same_str(const char *a, const char *b)
+{
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "") == 0;
+}
+
+/* The same directory: kind, server or file, and base DN. */
+static bool
+same_source(const struct store_scan *a, const struct store_scan *b)
+{
+	return same_str(a->source_kind, b->source_kind) &&
+	       same_str(a->source, b->source) && same_str(a->base, b->base);
+}
+
+/*
+ * The newest complete scan of the same source before scan, copied into
+ * *prev; false if there is none (or the database cannot be read, which
+ * is logged).  Unlike store_get_previous(), "none" is not an error here.
+ */
+static bool
+store_has_previous(struct store *store, const struct store_scan *scan,
+		   struct store_scan *prev)
+{
+	struct store_scan *scans = NULL;
+	size_t n = 0;
+	bool found = false;
+	if (store_list_scans(store, &scans, &n) != STATUS_OK) {
+		return false;
+	}
+	for (size_t i = n; i-- > 0;) {
+		if (scans[i].id < scan->id &&
+		    strcmp(scans[i].state, "complete") == 0 &&
+		    same_source(&scans[i], scan)) {
+			*prev = scans[i];
+			memset(&scans[i], 0, sizeof(scans[i]));
+			found = true;
+			break;
+		}
+	}
+	store_scans_free(scans, n);
+	return found;
+}
+
+static enum status
+count_status_new(void *ctx, const struct finding *f)
+{
+	int64_t *n = ctx;
+	if (f->status != NULL && strcmp(f->status, "new") == 0) {
+		(*n)++;
+	}
+	return STATUS_OK;
+}
+
+/*
+ * --fail-on new: EXIT_FINDINGS when the scan has findings that the
+ * previous complete scan of the same source did not have.  Without a
+ * previous scan every finding is new.
+ */
+static int
+count_new(struct store *store, const struct store_scan *scan)
+{
+	struct store_scan prev = {0};
+	int64_t n = 0;
+	int code = 1;
+	if (!store_has_previous(store, scan, &prev)) {
+		printf("no earlier complete scan of this source: all %" PRId64
+		       " findings are new\n",
+		       scan->findings);
+		code = scan->findings > 0 ? EXIT_FINDINGS : 0;
+		goto out;
+	}
+	if (store_each_finding_compared(store, scan->id, prev.id,
+					count_status_new, &n) != STATUS_OK) {
+		goto out;
+	}
+	printf("%" PRId64 " new finding(s) since scan %" PRId64 "\n", n,
+	       prev.id);
+	code = n > 0 ? EXIT_FINDINGS : 0;
+out:
+	store_scan_release(&prev);
+	return code;
+}
+
 static int
 scan_finish_exit(struct store *store, int64_t scan_id, enum fail_on fail_on)
 {
@@ -412,6 +508,8 @@ scan_finish_exit(struct store *store, int64_t scan_id, enum fail_on fail_on)
 	} else if (fail_on == FAIL_ON_WARNING &&
 		   scan.errors + scan.warnings > 0) {
 		code = EXIT_FINDINGS;
+	} else if (fail_on == FAIL_ON_NEW) {
+		code = count_new(store, &scan);
 	}
 	store_scan_release(&scan);
 	return code;
@@ -709,10 +807,6 @@ cmd_scan(int argc, char **argv)
 				   "--sasl-mech %s uses its own credentials",
 				   o.sasl_mech);
 	}
-	if (o.fail_on == FAIL_ON_NEW) {
-		return usage_error("--fail-on new needs scan comparison, "
-				   "which this version does not have yet");
-	}
 	if (quiet && verbose > 0) {
 		return usage_error("-q and -v contradict each other");
 	}
@@ -725,6 +819,31 @@ cmd_scan(int argc, char **argv)
 }
 
 /* ---- report -------------------------------------------------------------- */
+
+/*
+ * A scan that reports and comparisons may use: "latest" or an id of a
+ * complete scan.  A failed or running scan is refused with its reason,
+ * never shown as if it were complete.
+ */
+static enum status
+get_complete_scan(struct store *store, const char *spec,
+		  struct store_scan *scan)
+{
+	enum status st = store_get_scan(store, spec, scan);
+	if (st != STATUS_OK) {
+		return st;
+	}
+	if (strcmp(scan->state, "complete") != 0) {
+		LOG_ERR("scan %" PRId64 " is %s, not complete%s%s", scan->id,
+			scan->state,
+			scan->reason != NULL && scan->reason[0] ? ": " : "",
+			scan->reason != NULL ? scan->reason : "");
+		store_scan_release(scan);
+		memset(scan, 0, sizeof(*scan));
+		return STATUS_ERR_USAGE;
+	}
+	return STATUS_OK;
+}
 
 static int
 cmd_report(int argc, char **argv)
@@ -780,36 +899,427 @@ cmd_report(int argc, char **argv)
 		return usage_error("report format '%s' is not available",
 				   format);
 	}
-	if (compare != NULL || accept) {
-		return usage_error("--compare and --accept are not available "
-				   "in this version yet");
+	if (accept && strcmp(format, "ldif") != 0) {
+		return usage_error("--accept applies to --format ldif only");
 	}
 
+	enum status st;
+	struct store_scan scan = {0};
+	struct store_scan prev = {0};
+	struct store *store = store_open_existing(db, &st);
+	if (store == NULL) {
+		goto out;
+	}
+	st = get_complete_scan(store, scan_spec, &scan);
+	if (st != STATUS_OK) {
+		goto out;
+	}
+	if (compare != NULL) {
+		if (strcmp(compare, "previous") == 0) {
+			st = store_get_previous(store, scan.id, &prev);
+		} else {
+			st = get_complete_scan(store, compare, &prev);
+		}
+		if (st != STATUS_OK) {
+			goto out;
+		}
+		if (prev.id == scan.id) {
+			LOG_ERR("--compare names scan %" PRId64 " itself",
+				scan.id);
+			st = STATUS_ERR_USAGE;
+			goto out;
+		}
+	}
+	const struct report_opts ro = {
+		.format = format,
+		.path = output,
+		.scan_id = scan.id,
+		.compare_scan_id = compare != NULL ? prev.id : 0,
+		.accept = accept,
+	};
+	writing_report = 1;
+	st = report_write(store, &ro);
+	writing_report = 0;
+out:
+	store_scan_release(&prev);
+	store_scan_release(&scan);
+	store_free(store);
+	return status_exit_code(st);
+}
+
+/* ---- import -------------------------------------------------------------- */
+
+static int
+cmd_import(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"db", required_argument, NULL, OPT_DB},
+		{"scan", required_argument, NULL, OPT_SCAN},
+		{NULL, 0, NULL, 0},
+	};
+	const char *db = DEFAULT_DB;
+	const char *scan_spec = "latest";
+	int c;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_DB:
+			db = optarg;
+			break;
+		case OPT_SCAN:
+			scan_spec = optarg;
+			break;
+		default:
+			return usage_error("unknown option for import");
+		}
+	}
+	if (argc - optind != 1) {
+		return usage_error("import takes one CSV file");
+	}
+	const char *path = argv[optind];
 	enum status st;
 	struct store_scan scan = {0};
 	struct store *store = store_open_existing(db, &st);
 	if (store == NULL) {
 		goto out;
 	}
-	st = store_get_scan(store, scan_spec, &scan);
+	st = get_complete_scan(store, scan_spec, &scan);
 	if (st != STATUS_OK) {
 		goto out;
 	}
-	if (strcmp(scan.state, "complete") != 0) {
-		LOG_ERR("scan %" PRId64 " is %s, not complete: it has no "
-			"report (%s)",
-			scan.id, scan.state, scan.reason ? scan.reason : "");
+	struct report_import_stats stats = {0};
+	st = report_import_csv(store, scan.id, path, &stats);
+	if (st != STATUS_OK) {
+		goto out;
+	}
+	printf("imported %s into scan %" PRId64 ": %zu rows, %zu with an "
+	       "ACTION, %zu decisions recorded, %zu rows matched no finding\n",
+	       path, scan.id, stats.rows, stats.decided, stats.recorded,
+	       stats.unmatched);
+out:
+	store_scan_release(&scan);
+	store_free(store);
+	return status_exit_code(st);
+}
+
+/* ---- diff ---------------------------------------------------------------- */
+
+/* Counts of one rule (or one severity) across two scans. */
+struct diff_row {
+	char *name;
+	int64_t fixed;
+	int64_t open;
+	int64_t added;
+};
+
+struct diff_table {
+	struct diff_row *rows;
+	size_t n;
+};
+
+static struct diff_row *
+diff_row(struct diff_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		if (strcmp(t->rows[i].name, name) == 0) {
+			return &t->rows[i];
+		}
+	}
+	t->rows = xreallocarray(t->rows, t->n + 1, sizeof(*t->rows));
+	struct diff_row *r = &t->rows[t->n++];
+	memset(r, 0, sizeof(*r));
+	r->name = xstrdup(name);
+	return r;
+}
+
+static void
+diff_table_release(struct diff_table *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->rows[i].name);
+	}
+	free(t->rows);
+}
+
+/* Findings are listed as they are read, and counted per rule/severity. */
+struct diff_state {
+	struct diff_table by_rule;
+	struct diff_table by_severity;
+	struct strbuf fixed;
+	struct strbuf open;
+	struct strbuf added;
+	struct strbuf gone;
+	int64_t n_gone;
+};
+
+static void
+list_finding(struct strbuf *sb, const struct finding *f)
+{
+	strbuf_addf(sb, "  %s\t%s\t%s\t%s\t%s\n", f->dn, f->attribute,
+		    f->rule, f->error != NULL ? f->error : "",
+		    f->value != NULL ? f->value : "");
+}
+
+static enum status
+diff_current(void *ctx, const struct finding *f)
+{
+	struct diff_state *d = ctx;
+	bool added = f->status != NULL && strcmp(f->status, "new") == 0;
+	struct diff_row *r = diff_row(&d->by_rule, f->rule);
+	struct diff_row *sv =
+		diff_row(&d->by_severity, finding_severity_str(f->severity));
+	if (added) {
+		r->added++;
+		sv->added++;
+		list_finding(&d->added, f);
+	} else {
+		r->open++;
+		sv->open++;
+		list_finding(&d->open, f);
+	}
+	return STATUS_OK;
+}
+
+static enum status
+diff_fixed(void *ctx, const struct finding *f)
+{
+	struct diff_state *d = ctx;
+	/* Findings of objects that left the scan are not fixes. */
+	if (f->status != NULL && strcmp(f->status, "gone") == 0) {
+		d->n_gone++;
+		list_finding(&d->gone, f);
+		return STATUS_OK;
+	}
+	diff_row(&d->by_rule, f->rule)->fixed++;
+	diff_row(&d->by_severity, finding_severity_str(f->severity))->fixed++;
+	list_finding(&d->fixed, f);
+	return STATUS_OK;
+}
+
+struct object_changes {
+	struct strbuf appeared;
+	struct strbuf disappeared;
+	struct strbuf moved;
+	int64_t n[3];
+};
+
+static enum status
+diff_object(void *ctx, enum store_change change, const struct store_object *obj,
+	    const char *old_dn)
+{
+	struct object_changes *oc = ctx;
+	switch (change) {
+	case STORE_CHANGE_APPEARED:
+		strbuf_addf(&oc->appeared, "  %s\t%s\n", obj->dn,
+			    obj->objectclass);
+		break;
+	case STORE_CHANGE_DISAPPEARED:
+		strbuf_addf(&oc->disappeared, "  %s\t%s\n", obj->dn,
+			    obj->objectclass);
+		break;
+	case STORE_CHANGE_MOVED:
+		strbuf_addf(&oc->moved, "  %s\t(was %s)\n", obj->dn, old_dn);
+		break;
+	}
+	oc->n[change]++;
+	return STATUS_OK;
+}
+
+static int
+cmp_diff_row(const void *a, const void *b)
+{
+	const struct diff_row *x = a, *y = b;
+	return strcmp(x->name, y->name);
+}
+
+static void
+print_table(const char *title, struct diff_table *t)
+{
+	qsort(t->rows, t->n, sizeof(*t->rows), cmp_diff_row);
+	printf("%-36s %8s %10s %8s\n", title, "FIXED", "STILL OPEN", "NEW");
+	for (size_t i = 0; i < t->n; i++) {
+		const struct diff_row *r = &t->rows[i];
+		printf("%-36s %8" PRId64 " %10" PRId64 " %8" PRId64 "\n",
+		       r->name, r->fixed, r->open, r->added);
+	}
+	printf("\n");
+}
+
+static void
+print_list(const char *title, int64_t n, const struct strbuf *sb)
+{
+	printf("%s (%" PRId64 "):\n%s\n", title, n, sb->len ? sb->buf : "");
+}
+
+static void
+print_scan_line(const char *what, const struct store_scan *s)
+{
+	printf("%s scan %" PRId64 ": %s, %s %s%s%s, rules %s%s%s\n", what,
+	       s->id, s->started, s->source_kind, s->source,
+	       s->base != NULL && s->base[0] ? " " : "",
+	       s->base != NULL ? s->base : "", s->rule_pack,
+	       s->label != NULL && s->label[0] ? ", label " : "",
+	       s->label != NULL ? s->label : "");
+}
+
+/*
+ * Picks the two scans: NEW defaults to the latest complete scan, OLD to
+ * the newest complete scan of the same source before it.
+ */
+static enum status
+diff_pick(struct store *store, const char *old_spec, const char *new_spec,
+	  struct store_scan *old_scan, struct store_scan *new_scan)
+{
+	enum status st = get_complete_scan(
+		store, new_spec != NULL ? new_spec : "latest", new_scan);
+	if (st != STATUS_OK) {
+		return st;
+	}
+	if (old_spec != NULL) {
+		return get_complete_scan(store, old_spec, old_scan);
+	}
+	if (!store_has_previous(store, new_scan, old_scan)) {
+		LOG_ERR("scan %" PRId64 " has no earlier complete scan of the "
+			"same source to compare with; name both scans",
+			new_scan->id);
+		return STATUS_ERR_USAGE;
+	}
+	return STATUS_OK;
+}
+
+static int
+cmd_diff(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"db", required_argument, NULL, OPT_DB},
+		{"force", no_argument, NULL, OPT_FORCE},
+		{NULL, 0, NULL, 0},
+	};
+	const char *db = DEFAULT_DB;
+	bool force = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_DB:
+			db = optarg;
+			break;
+		case OPT_FORCE:
+			force = true;
+			break;
+		default:
+			return usage_error("unknown option for diff");
+		}
+	}
+	int nargs = argc - optind;
+	if (nargs > 2) {
+		return usage_error("diff takes at most two scans, OLD and NEW");
+	}
+	/* One argument is OLD, compared with the latest scan. */
+	const char *old_spec = nargs >= 1 ? argv[optind] : NULL;
+	const char *new_spec = nargs == 2 ? argv[optind + 1] : NULL;
+
+	enum status st;
+	struct store_scan old_scan = {0}, new_scan = {0};
+	struct diff_state d = {0};
+	struct object_changes oc = {0};
+	strbuf_init(&d.fixed);
+	strbuf_init(&d.open);
+	strbuf_init(&d.added);
+	strbuf_init(&d.gone);
+	strbuf_init(&oc.appeared);
+	strbuf_init(&oc.disappeared);
+	strbuf_init(&oc.moved);
+	struct store *store = store_open_existing(db, &st);
+	if (store == NULL) {
+		goto out;
+	}
+	st = diff_pick(store, old_spec, new_spec, &old_scan, &new_scan);
+	if (st != STATUS_OK) {
+		goto out;
+	}
+	if (old_scan.id == new_scan.id) {
+		LOG_ERR("diff needs two different scans, not scan %" PRId64
+			" twice",
+			old_scan.id);
 		st = STATUS_ERR_USAGE;
 		goto out;
 	}
-	const struct report_opts ro = {
-		.format = format,
-		.path = output,
-		.scan_id = scan.id,
-	};
-	st = report_write(store, &ro);
+	bool same_rules = same_str(old_scan.rule_pack, new_scan.rule_pack) &&
+			  same_str(old_scan.rule_pack_hash,
+				   new_scan.rule_pack_hash);
+	if (!force && !(same_source(&old_scan, &new_scan) && same_rules)) {
+		LOG_ERR("scans %" PRId64 " and %" PRId64 " differ in %s: "
+			"their findings are not comparable (use --force to "
+			"compare them anyway)",
+			old_scan.id, new_scan.id,
+			!same_source(&old_scan, &new_scan)
+				? "source (server, file or base DN)"
+				: "rule pack");
+		st = STATUS_ERR_USAGE;
+		goto out;
+	}
+	st = store_each_finding_compared(store, new_scan.id, old_scan.id,
+					 diff_current, &d);
+	if (st == STATUS_OK) {
+		st = store_each_fixed(store, new_scan.id, old_scan.id,
+				      diff_fixed, &d);
+	}
+	if (st == STATUS_OK) {
+		st = store_each_object_change(store, new_scan.id, old_scan.id,
+					      diff_object, &oc);
+	}
+	if (st != STATUS_OK) {
+		goto out;
+	}
+
+	print_scan_line("old", &old_scan);
+	print_scan_line("new", &new_scan);
+	if (!same_source(&old_scan, &new_scan) || !same_rules) {
+		printf("warning: the scans differ in source or rule pack "
+		       "(compared with --force)\n");
+	}
+	int64_t fixed = 0, open = 0, added = 0;
+	for (size_t i = 0; i < d.by_severity.n; i++) {
+		fixed += d.by_severity.rows[i].fixed;
+		open += d.by_severity.rows[i].open;
+		added += d.by_severity.rows[i].added;
+	}
+	printf("\n%" PRId64 " fixed, %" PRId64 " still open, %" PRId64
+	       " new; objects: %" PRId64 " appeared, %" PRId64
+	       " disappeared, %" PRId64 " moved or renamed\n\n",
+	       fixed, open, added, oc.n[STORE_CHANGE_APPEARED],
+	       oc.n[STORE_CHANGE_DISAPPEARED], oc.n[STORE_CHANGE_MOVED]);
+	print_table("SEVERITY", &d.by_severity);
+	print_table("RULE", &d.by_rule);
+	print_list("fixed", fixed, &d.fixed);
+	print_list("new", added, &d.added);
+	print_list("still open", open, &d.open);
+	print_list("objects that appeared", oc.n[STORE_CHANGE_APPEARED],
+		   &oc.appeared);
+	print_list("objects that disappeared (their findings are not "
+		   "counted as fixed)",
+		   oc.n[STORE_CHANGE_DISAPPEARED], &oc.disappeared);
+	print_list("findings of objects that disappeared", d.n_gone, &d.gone);
+	print_list("objects moved or renamed", oc.n[STORE_CHANGE_MOVED],
+		   &oc.moved);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		/* A reader that stopped early (| head) is not worth a line. */
+		if (errno != EPIPE) {
+			LOG_ERRNO("cannot write the diff");
+		}
+		st = STATUS_ERR_IO;
+	}
 out:
-	store_scan_release(&scan);
+	strbuf_release(&d.fixed);
+	strbuf_release(&d.open);
+	strbuf_release(&d.added);
+	strbuf_release(&d.gone);
+	strbuf_release(&oc.appeared);
+	strbuf_release(&oc.disappeared);
+	strbuf_release(&oc.moved);
+	diff_table_release(&d.by_rule);
+	diff_table_release(&d.by_severity);
+	store_scan_release(&old_scan);
+	store_scan_release(&new_scan);
 	store_free(store);
 	return status_exit_code(st);
 }
@@ -925,6 +1435,8 @@ static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
+	{"diff", cmd_diff},
+	{"import", cmd_import},
 	{"report", cmd_report},
 	{"rules", cmd_rules},
 	{"scan", cmd_scan},
@@ -968,10 +1480,6 @@ main(int argc, char **argv)
 			/* getopt_long sees the command as argv[0]. */
 			return commands[i].run(argc - 1, argv + 1);
 		}
-	}
-	if (strcmp(cmd, "import") == 0 || strcmp(cmd, "diff") == 0) {
-		return usage_error("'%s' is not available in this version yet",
-				   cmd);
 	}
 	return usage_error("unknown command '%s'", cmd);
 }

@@ -886,11 +886,11 @@ run_for_scan(struct store *s, int64_t scan_id, const char *sql,
  * variant; otherwise (and always without resolve, for a scan that did not
  * finish) the plain one, and none if its error is NULL.
  *
- * One pass over the candidates picks the rows that can become findings:
- * those with a plain error and those whose key may be held twice (the
- * pre-filter, see struct store).  The exact GROUP BY and the variant
- * choice then run on the picked rows only.  Memory does not grow with the
- * scan.
+ * One pass over the candidates copies the rows that can become findings
+ * to temp.picked: those with a plain error and those whose key may be
+ * held twice (the pre-filter, see struct store).  The exact GROUP BY and
+ * the variant choice then run on that small copy only.  Memory does not
+ * grow with the scan.
  */
 static enum status
 settle_candidates(struct store *s, int64_t scan_id, bool resolve)
@@ -898,31 +898,31 @@ settle_candidates(struct store *s, int64_t scan_id, bool resolve)
 	enum status st = exec(s,
 			      "CREATE TEMP TABLE IF NOT EXISTS dup_keys (k TEXT"
 			      " PRIMARY KEY) WITHOUT ROWID;"
-			      " CREATE TEMP TABLE IF NOT EXISTS picked (cid"
-			      " INTEGER PRIMARY KEY);"
+			      " CREATE TEMP TABLE IF NOT EXISTS picked AS"
+			      " SELECT * FROM temp.candidates WHERE 0;"
 			      " DELETE FROM temp.dup_keys;"
 			      " DELETE FROM temp.picked",
 			      "prepare duplicate resolution");
 	if (st == STATUS_OK) {
 		st = run_for_scan(
 			s, scan_id,
-			resolve ? "INSERT INTO temp.picked SELECT rowid FROM"
+			resolve ? "INSERT INTO temp.picked SELECT * FROM"
 				  " temp.candidates WHERE scan_id = ?1 AND"
 				  " (error IS NOT NULL OR"
 				  " syncready_maybe_dup(dup_key))"
-				: "INSERT INTO temp.picked SELECT rowid FROM"
+				: "INSERT INTO temp.picked SELECT * FROM"
 				  " temp.candidates WHERE scan_id = ?1 AND"
 				  " error IS NOT NULL",
 			"pick candidates");
 	}
 	if (st == STATUS_OK && resolve) {
 		/* A key held twice has all its holders picked. */
-		st = run_for_scan(s, scan_id,
-				  "INSERT INTO temp.dup_keys SELECT c.dup_key"
-				  " FROM temp.picked AS p JOIN temp.candidates"
-				  " AS c ON c.rowid = p.cid GROUP BY c.dup_key"
-				  " HAVING count(*) > 1",
-				  "find duplicated values");
+		st = run_for_scan(
+			s, scan_id,
+			"INSERT INTO temp.dup_keys SELECT dup_key FROM"
+			" temp.picked GROUP BY dup_key HAVING"
+			" count(*) > 1",
+			"find duplicated values");
 	}
 	if (st == STATUS_OK) {
 		st = run_for_scan(
@@ -938,12 +938,11 @@ settle_candidates(struct store *s, int64_t scan_id, bool resolve)
 			" c.dup_error), iif(d.k IS NULL, c.update_value,"
 			" c.dup_update), iif(d.k IS NULL, c.proposed_action,"
 			" c.dup_action), iif(d.k IS NULL, c.severity,"
-			" c.dup_severity), d.k FROM temp.picked AS p JOIN"
-			" temp.candidates AS c ON c.rowid = p.cid LEFT JOIN"
+			" c.dup_severity), d.k FROM temp.picked AS c LEFT JOIN"
 			" temp.dup_keys AS d ON d.k = c.dup_key LEFT JOIN"
 			" objects AS o ON o.id = c.object_id WHERE"
 			" iif(d.k IS NULL, c.error, c.dup_error) IS NOT NULL"
-			" ORDER BY p.cid",
+			" ORDER BY c.rowid",
 			"resolve duplicate candidates");
 	}
 	if (st == STATUS_OK && s->cand_scan_id != scan_id) {

@@ -502,6 +502,15 @@ next_message(struct scan_crawl *c, LDAPMessage **msg, int *type)
 			*type = rc;
 			return STATUS_OK;
 		}
+		if (rc < 0 && c->cancel != NULL && *c->cancel) {
+			/*
+			 * Ctrl-C interrupted the wait (EINTR): libldap calls
+			 * that "Can't contact LDAP server", which it is not.
+			 */
+			LOG_ERR("scan of %s interrupted; it is incomplete",
+				c->uri);
+			return STATUS_ERR_INTERRUPTED;
+		}
 		if (rc < 0) {
 			int err = LDAP_OTHER;
 			ldap_get_option(c->ld, LDAP_OPT_RESULT_CODE, &err);

@@ -24,8 +24,10 @@
  * million distinct keys about 4% of the candidates share a slot with
  * another key and are grouped needlessly (but correctly).
  */
+#ifndef STORE_SEEN_BITS_LOG2 /* tests make it tiny to force collisions */
 #define STORE_SEEN_BITS_LOG2 27
-#define STORE_SEEN_WORDS (((size_t)1 << STORE_SEEN_BITS_LOG2) / 32)
+#endif
+#define STORE_SEEN_WORDS ((((size_t)1 << STORE_SEEN_BITS_LOG2) + 31) / 32)
 
 /* "SyRd": marks a database as ours (PRAGMA application_id). */
 #define STORE_APPLICATION_ID 0x53795264

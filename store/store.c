@@ -565,8 +565,7 @@ store_free(struct store *s)
 		return;
 	}
 	if (s->db != NULL) {
-		/* Rows written so far are kept, as store_scan_fail() keeps
-		 * them. */
+		/* Rows written so far stay, as with store_scan_fail(). */
 		if (in_transaction(s)) {
 			batch_flush(s);
 			rollback(s);
@@ -1006,8 +1005,10 @@ end_scan(struct store *s, int64_t scan_id, const char *state,
 {
 	bool complete = strcmp(state, "complete") == 0;
 	enum status st = STATUS_OK;
-	/* Check first: settling a scan that is not running changes nothing
-	 * but costs a pass over the candidates. */
+	/*
+	 * Check first: settling a scan that is not running would change
+	 * nothing but cost a pass over the candidates.
+	 */
 	const char *what = "read the state of the scan";
 	sqlite3_stmt *stmt =
 		prepare(s, "SELECT state FROM scans WHERE id = ?1", what);
@@ -1063,8 +1064,7 @@ store_scan_complete(struct store *s, int64_t scan_id)
 enum status
 store_scan_fail(struct store *s, int64_t scan_id, const char *reason)
 {
-	/* Keep what was written; if even that fails, keep what was committed.
-	 */
+	/* Keep what was written, or else what was committed. */
 	if (batch_flush(s) != STATUS_OK) {
 		rollback(s);
 	}

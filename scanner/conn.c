@@ -248,6 +248,17 @@ bind_sasl(LDAP *ld, const struct scan_ldap_opts *o, bool encrypted,
 		LOG_WARN("cannot turn off the SASL security layer over TLS; "
 			 "the bind may be refused");
 	}
+	/*
+	 * The Kerberos service name is the host name in the URI, as the
+	 * user typed it (adcli does the same).  Left to itself libldap
+	 * canonicalises it through a reverse look-up of the address, which
+	 * on a jump host or a DC reached through a tunnel or 127.0.0.1
+	 * names some other machine and the ticket request fails.
+	 */
+	if (ldap_set_option(ld, LDAP_OPT_X_SASL_NOCANON, LDAP_OPT_ON) !=
+	    LDAP_OPT_SUCCESS) {
+		LOG_WARN("cannot turn off SASL host name canonicalisation");
+	}
 	int rc = ldap_sasl_interactive_bind_s(ld, NULL, o->sasl_mech, NULL,
 					      NULL, LDAP_SASL_QUIET,
 					      sasl_interact, &d);

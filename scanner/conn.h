@@ -35,7 +35,10 @@ struct scan_rootdse {
 	char *default_base;
 	/* The server says it is Active Directory (Samba says so too). */
 	bool active_directory;
-	/* configurationNamingContext (AD), or NULL; the caller frees it. */
+	/*
+	 * configurationNamingContext (AD; a slapd whose RootDSE is given
+	 * one), or NULL; the caller frees it.
+	 */
 	char *config_base;
 };
 

@@ -104,11 +104,12 @@ scan_source_ldap_new(const struct scan_ldap_opts *opts, enum status *st)
 	free(dse.default_base);
 	/*
 	 * AD keeps the Exchange Autodiscover SCPs in the configuration
-	 * partition, outside any domain's base: a second search reads them
-	 * (rules: exchange.autodiscover-scp), unless the scan's base is in
-	 * that partition already.
+	 * partition, outside any domain's base: when the RootDSE names one
+	 * (AD and Samba do), a second search reads them (rules:
+	 * exchange.autodiscover-scp), unless the scan's base is in that
+	 * partition already.
 	 */
-	if (dse.active_directory && dse.config_base != NULL &&
+	if (dse.config_base != NULL &&
 	    !dn_within(src->base, dse.config_base)) {
 		config_base = dse.config_base;
 	} else {

@@ -30,7 +30,9 @@
 #
 # Environment: BASE_DN (default DC=contoso,DC=com), SLAPD_PORT (default: a
 # free port), SLAPD_LOGLEVEL (slapd -d level, default stats: connections,
-# binds, searches and results, logged to DIR/slapd.log for the tests to read).
+# binds, searches and results, logged to DIR/slapd.log for the tests to read),
+# SLAPD_ROOTDSE (an LDIF file of extra RootDSE attributes, e.g. AD's
+# configurationNamingContext: slapd.conf's rootDSE directive).
 # Never touches /etc/ldap or the system's slapd: everything lives in DIR.
 set -euo pipefail
 
@@ -136,6 +138,7 @@ include $SCHEMA
 modulepath /usr/lib/ldap
 moduleload back_mdb
 moduleload rwm
+${SLAPD_ROOTDSE:+rootDSE $SLAPD_ROOTDSE}
 pidfile $d/run/slapd.pid
 argsfile $d/run/slapd.args
 loglevel none

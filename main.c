@@ -274,6 +274,13 @@ sink_skipped(void *ctx, const struct scan_entry *e, const char *reason)
 	return store_add_skipped(run->store, run->scan_id, reason);
 }
 
+static enum status
+sink_count(void *ctx, const char *name)
+{
+	struct scan_run *run = ctx;
+	return store_add_count(run->store, run->scan_id, name);
+}
+
 static double
 now_seconds(void)
 {
@@ -353,6 +360,7 @@ crawl(struct scan_source *src, const struct ruleset *rs, struct scan_run *run,
 	const struct rule_sink sink = {
 		.finding = sink_finding,
 		.skipped = sink_skipped,
+		.count = sink_count,
 		.ctx = run,
 	};
 	enum status st = store_scan_set_base(run->store, run->scan_id,

@@ -113,6 +113,17 @@ static const char *const migrations[] = {
 	"  recorded TEXT NOT NULL,"
 	"  PRIMARY KEY (scan_id, object_key, attribute, value)"
 	") WITHOUT ROWID;",
+
+	/*
+	 * 2: the rules' summary counters (objects Entra Connect would not
+	 * sync by default, objects with mS-DS-ConsistencyGuid, …).
+	 */
+	"CREATE TABLE summary ("
+	"  scan_id INTEGER NOT NULL REFERENCES scans (id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  count INTEGER NOT NULL,"
+	"  PRIMARY KEY (scan_id, name)"
+	") WITHOUT ROWID;",
 };
 
 int

@@ -78,6 +78,7 @@ enum stmt_id {
 	STMT_ADD_FINDING,
 	STMT_ADD_CANDIDATE,
 	STMT_ADD_SKIPPED,
+	STMT_ADD_SUMMARY,
 	STMT_ADD_NOT_CRAWLED,
 	STMT_COUNT,
 };
@@ -99,6 +100,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
 		" ?16, ?17, ?18, ?19)",
 	[STMT_ADD_SKIPPED] = "INSERT INTO skipped (scan_id, reason, count)"
 			     " VALUES (?1, ?2, 1) ON CONFLICT (scan_id, reason)"
+			     " DO UPDATE SET count = count + 1",
+	[STMT_ADD_SUMMARY] = "INSERT INTO summary (scan_id, name, count)"
+			     " VALUES (?1, ?2, 1) ON CONFLICT (scan_id, name)"
 			     " DO UPDATE SET count = count + 1",
 	[STMT_ADD_NOT_CRAWLED] = "INSERT INTO not_crawled (scan_id, reference)"
 				 " VALUES (?1, ?2)",
@@ -669,11 +673,12 @@ store_add_object(struct store *s, int64_t scan_id,
 	return batch_row_end(s);
 }
 
-enum status
-store_add_skipped(struct store *s, int64_t scan_id, const char *reason)
+/* Adds one to the counter name of a per-scan count table. */
+static enum status
+add_count(struct store *s, int stmt_id, int64_t scan_id, const char *name,
+	  const char *what)
 {
-	const char *what = "record a skipped object";
-	sqlite3_stmt *stmt = row_stmt(s, STMT_ADD_SKIPPED, what);
+	sqlite3_stmt *stmt = row_stmt(s, stmt_id, what);
 	if (stmt == NULL) {
 		return STATUS_ERR_STORE;
 	}
@@ -682,12 +687,26 @@ store_add_skipped(struct store *s, int64_t scan_id, const char *reason)
 		return st;
 	}
 	sqlite3_bind_int64(stmt, 1, scan_id);
-	bind_str(stmt, 2, reason != NULL ? reason : "");
+	bind_str(stmt, 2, name != NULL ? name : "");
 	st = step_done(s, stmt, what);
 	if (st != STATUS_OK) {
 		return st;
 	}
 	return batch_row_end(s);
+}
+
+enum status
+store_add_skipped(struct store *s, int64_t scan_id, const char *reason)
+{
+	return add_count(s, STMT_ADD_SKIPPED, scan_id, reason,
+			 "record a skipped object");
+}
+
+enum status
+store_add_count(struct store *s, int64_t scan_id, const char *name)
+{
+	return add_count(s, STMT_ADD_SUMMARY, scan_id, name,
+			 "record a summary count");
 }
 
 enum status
@@ -1266,18 +1285,14 @@ store_get_previous(struct store *s, int64_t scan_id, struct store_scan *out)
 	return st;
 }
 
-enum status
-store_skipped_counts(struct store *s, int64_t scan_id,
-		     struct store_count **counts, size_t *n)
+/* Reads one per-scan count table, most frequent first. */
+static enum status
+read_counts(struct store *s, const char *sql, int64_t scan_id,
+	    struct store_count **counts, size_t *n, const char *what)
 {
 	*counts = NULL;
 	*n = 0;
-	const char *what = "read the skipped counts";
-	sqlite3_stmt *stmt =
-		prepare(s,
-			"SELECT reason, count FROM skipped WHERE"
-			" scan_id = ?1 ORDER BY count DESC, reason",
-			what);
+	sqlite3_stmt *stmt = prepare(s, sql, what);
 	if (stmt == NULL) {
 		return STATUS_ERR_STORE;
 	}
@@ -1301,6 +1316,26 @@ store_skipped_counts(struct store *s, int64_t scan_id,
 	}
 	sqlite3_finalize(stmt);
 	return st;
+}
+
+enum status
+store_skipped_counts(struct store *s, int64_t scan_id,
+		     struct store_count **counts, size_t *n)
+{
+	return read_counts(s,
+			   "SELECT reason, count FROM skipped WHERE"
+			   " scan_id = ?1 ORDER BY count DESC, reason",
+			   scan_id, counts, n, "read the skipped counts");
+}
+
+enum status
+store_summary_counts(struct store *s, int64_t scan_id,
+		     struct store_count **counts, size_t *n)
+{
+	return read_counts(s,
+			   "SELECT name, count FROM summary WHERE"
+			   " scan_id = ?1 ORDER BY name",
+			   scan_id, counts, n, "read the summary counts");
 }
 
 void

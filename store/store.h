@@ -201,6 +201,18 @@ struct store_count {
 	int64_t count;
 };
 
+/*
+ * Adds one to the summary counter name (rules/rules.h struct rule_sink's
+ * count: e.g. "objects with mS-DS-ConsistencyGuid"), batched like rows.
+ */
+enum status
+store_add_count(struct store *s, int64_t scan_id, const char *name);
+
+/* The summary counters of a scan, by name; free with store_counts_free(). */
+enum status
+store_summary_counts(struct store *s, int64_t scan_id,
+		     struct store_count **counts, size_t *n);
+
 /* Most frequent reason first; free with store_counts_free(). */
 enum status
 store_skipped_counts(struct store *s, int64_t scan_id,

@@ -380,6 +380,56 @@ collect_change(void *ctx, enum store_change change,
 	return STATUS_OK;
 }
 
+/*
+ * The rules' summary counters, and a database of schema version 1 (no
+ * summary table) migrated on open with its scans kept.
+ */
+static void
+test_summary(void)
+{
+	char *path = db_path();
+	enum status st;
+	struct store *s = store_open(path, &st);
+	int64_t id = 0;
+	is_int(store_scan_begin(s, &meta, &id), STATUS_OK, "summary: begin");
+	store_add_count(s, id, "objects with mS-DS-ConsistencyGuid");
+	store_add_count(s, id, "not synced by default: critical system object");
+	store_add_count(s, id, "objects with mS-DS-ConsistencyGuid");
+	is_int(store_scan_complete(s, id), STATUS_OK, "summary: complete");
+	struct store_count *counts = NULL;
+	size_t n = 0;
+	is_int(store_summary_counts(s, id, &counts, &n), STATUS_OK,
+	       "summary counts read back");
+	is_int(n, 2, "two counters");
+	if (n == 2) {
+		is_str(counts[0].name,
+		       "not synced by default: critical system object",
+		       "by name");
+		is_int(counts[0].count, 1, "counted once");
+		is_int(counts[1].count, 2, "counted twice");
+	}
+	store_counts_free(counts, n);
+	store_free(s);
+
+	/* Back to version 1, as a database of the first release would be. */
+	ok(db_exec(path, "DROP TABLE summary; PRAGMA user_version = 1"),
+	   "a version 1 database");
+	s = store_open(path, &st);
+	ok(s != NULL, "version 1 is migrated on open");
+	is_int(db_int(path, "PRAGMA user_version"), store_schema_version(),
+	       "to the current version");
+	struct store_scan scan;
+	is_int(store_get_scan(s, "latest", &scan), STATUS_OK,
+	       "its scans are kept");
+	store_scan_release(&scan);
+	is_int(store_summary_counts(s, id, &counts, &n), STATUS_OK,
+	       "the summary table exists");
+	is_int(n, 0, "empty for the old scan");
+	store_counts_free(counts, n);
+	store_free(s);
+	free(path);
+}
+
 static void
 test_compare(void)
 {
@@ -826,6 +876,7 @@ main(void)
 	test_round_trip();
 	test_duplicates();
 	test_compare();
+	test_summary();
 	test_fail();
 	test_stale();
 	test_readonly();

@@ -266,18 +266,28 @@ ruleset_load(const char *pack, const struct ruleset_opts *opts, enum status *st)
 	}
 
 	for (const char *const *d = opts ? opts->disable : NULL; d && *d; d++) {
+		bool found = false;
 		for (size_t i = 0; i < rs->nchains; i++) {
 			for (size_t j = 0; j < rs->chains[i].nrules; j++) {
 				struct rule *r = &rs->chains[i].rules[j];
 				if (strcmp(r->id, *d) == 0) {
 					r->enabled = false;
+					found = true;
 				}
 			}
 		}
 		for (size_t i = 0; i < rs->nentry_rules; i++) {
 			if (strcmp(rs->entry_rules[i].id, *d) == 0) {
 				rs->entry_rules[i].enabled = false;
+				found = true;
 			}
+		}
+		if (!found) {
+			/* A typo must not leave the rule on unnoticed. */
+			LOG_ERR("cannot switch off rule '%s': the pack %s has "
+				"no such rule (syncready rules lists them)",
+				*d, rs->name);
+			goto out;
 		}
 	}
 	size_t nd = 0;

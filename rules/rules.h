@@ -46,7 +46,11 @@ struct ruleset_opts {
 	 * "verified" rules report nothing).
 	 */
 	const char *const *domains;
-	const char *const *disable; /* rule ids switched off, NULL-terminated */
+	/*
+	 * Rule ids switched off, NULL-terminated; an id the pack does not
+	 * have is a configuration error.
+	 */
+	const char *const *disable;
 };
 
 /*

@@ -423,6 +423,14 @@ test_scopes_and_switches(void)
 	rs = ruleset_load("multi-tenant", &opts, &st);
 	check(rs, e, &c, false);
 	is_int(certain(&c), 0, "--disable group.large: no row");
+	const char *const typo[] = {"group.larg", NULL};
+	const struct ruleset_opts bad = {.disable = typo};
+	unsigned before = log_error_count();
+	struct ruleset *none = ruleset_load("multi-tenant", &bad, &st);
+	ok(none == NULL && st == STATUS_ERR_CONFIG &&
+		   log_error_count() == before + 1 &&
+		   strstr(log_last_error(), "'group.larg'") != NULL,
+	   "--disable of a rule the pack lacks: one clear error");
 	reset(&c);
 	scan_entry_free(e);
 	ruleset_free(rs);

@@ -215,6 +215,19 @@ fail:
 	return NULL;
 }
 
+/*
+ * The scan's findings, sorted by key (OBJECTGUID, ATTRIBUTE, VALUE) and
+ * rule, to match rows against, with the decision each has now (ACTION,
+ * and UPDATE: the edited one or the proposal), so that only rows that
+ * change something are recorded.
+ */
+struct known {
+	char *key;
+	char *rule;
+	char *action;
+	char *update;
+};
+
 /* One row, checked, ready to record. */
 struct import_row {
 	unsigned long line;
@@ -222,7 +235,10 @@ struct import_row {
 	char *attribute;
 	char *value;
 	char *update; /* NULL: no UPDATE column */
+	char *rule;   /* NULL: no RULE column */
 	const char *action; /* "Edit", "Remove", "Complete" or NULL */
+	char *key;	    /* OBJECTGUID, ATTRIBUTE, VALUE: the decision's */
+	const struct known *finding; /* the finding it matched, or NULL */
 };
 
 static void
@@ -233,6 +249,8 @@ rows_free(struct import_row *rows, size_t n)
 		free(rows[i].attribute);
 		free(rows[i].value);
 		free(rows[i].update);
+		free(rows[i].rule);
+		free(rows[i].key);
 	}
 	free(rows);
 }
@@ -269,11 +287,12 @@ enum column {
 	COL_VALUE,
 	COL_ACTION,
 	COL_UPDATE,
+	COL_RULE,
 	COL_N,
 };
 
 static const char *const column_names[COL_N] = {
-	"OBJECTGUID", "ATTRIBUTE", "VALUE", "ACTION", "UPDATE",
+	"OBJECTGUID", "ATTRIBUTE", "VALUE", "ACTION", "UPDATE", "RULE",
 };
 
 static bool
@@ -340,7 +359,7 @@ parse_file(const char *path, struct import_row **out, size_t *n_out)
 				break;
 			}
 		}
-		if (col[c] == -1 && c != COL_UPDATE) {
+		if (col[c] == -1 && c != COL_UPDATE && c != COL_RULE) {
 			LOG_ERR("%s:1: no %s column: the first row must be the "
 				"fix list's header",
 				path, column_names[c]);
@@ -357,7 +376,8 @@ parse_file(const char *path, struct import_row **out, size_t *n_out)
 				continue;
 			}
 			if ((size_t)col[c] >= r.n) {
-				if (c == COL_ACTION || c == COL_UPDATE) {
+				if (c == COL_ACTION || c == COL_UPDATE ||
+				    c == COL_RULE) {
 					cell[c] = "";
 					continue;
 				}
@@ -394,6 +414,8 @@ parse_file(const char *path, struct import_row **out, size_t *n_out)
 			.update = cell[COL_UPDATE] != NULL
 					  ? xstrdup(cell[COL_UPDATE])
 					  : NULL,
+			.rule = cell[COL_RULE] != NULL ? xstrdup(cell[COL_RULE])
+						       : NULL,
 			.action = action,
 		};
 	}
@@ -412,17 +434,6 @@ out:
 	free(data);
 	return st;
 }
-
-/*
- * The scan's findings by key, sorted, to match rows against, with the
- * decision each has now (ACTION, and UPDATE: the edited one or the
- * proposal), so that only rows that change something are recorded.
- */
-struct known {
-	char *key;
-	char *action;
-	char *update;
-};
 
 struct keys {
 	struct known *v;
@@ -453,6 +464,7 @@ collect_key(void *ctx, const struct finding *f)
 	}
 	k->v[k->n++] = (struct known){
 		.key = make_key(f->objectguid, f->attribute, f->value),
+		.rule = xstrdup(f->rule != NULL ? f->rule : ""),
 		.action = dup_or_null(f->action),
 		.update = dup_or_null(f->update),
 	};
@@ -462,17 +474,58 @@ collect_key(void *ctx, const struct finding *f)
 static int
 cmp_known(const void *a, const void *b)
 {
-	return strcmp(((const struct known *)a)->key,
-		      ((const struct known *)b)->key);
+	const struct known *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c != 0 ? c : strcmp(x->rule, y->rule);
 }
 
+/*
+ * The finding row r stands for: same key and, when the file has a RULE
+ * column, same rule; else the key's first finding.  NULL if none.
+ */
+static const struct known *
+find_known(const struct keys *k, const struct import_row *r)
+{
+	size_t lo = 0, hi = k->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(k->v[mid].key, r->key) < 0) {
+			lo = mid + 1;
+		} else {
+			hi = mid;
+		}
+	}
+	if (lo == k->n || strcmp(k->v[lo].key, r->key) != 0) {
+		return NULL;
+	}
+	for (size_t i = lo; r->rule != NULL && i < k->n &&
+			    strcmp(k->v[i].key, r->key) == 0;
+	     i++) {
+		if (strcmp(k->v[i].rule, r->rule) == 0) {
+			return &k->v[i];
+		}
+	}
+	return &k->v[lo];
+}
+
+/* Rows by key, then by line. */
+static int
+cmp_row(const void *a, const void *b)
+{
+	const struct import_row *x = *(const struct import_row *const *)a;
+	const struct import_row *y = *(const struct import_row *const *)b;
+	int c = strcmp(x->key, y->key);
+	if (c != 0) {
+		return c;
+	}
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* A CSV cannot tell an empty cell from a missing value: neither can we. */
 static bool
 same(const char *a, const char *b)
 {
-	if (a == NULL || b == NULL) {
-		return a == b;
-	}
-	return strcmp(a, b) == 0;
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "") == 0;
 }
 
 enum status
@@ -481,6 +534,7 @@ report_import_csv(struct store *s, int64_t scan_id, const char *path,
 {
 	struct report_import_stats local = {0};
 	struct import_row *rows = NULL;
+	struct import_row **order = NULL;
 	struct keys keys = {0};
 	size_t n = 0;
 	enum status st;
@@ -498,17 +552,12 @@ report_import_csv(struct store *s, int64_t scan_id, const char *path,
 		qsort(keys.v, keys.n, sizeof(*keys.v), cmp_known);
 	}
 	local.rows = n;
-	const struct known **matched =
-		xcalloc(n > 0 ? n : 1, sizeof(*matched));
 	for (size_t i = 0; i < n; i++) {
-		struct known probe = {.key = make_key(rows[i].guid,
-						      rows[i].attribute,
-						      rows[i].value)};
-		matched[i] = keys.n > 0 ? bsearch(&probe, keys.v, keys.n,
-						  sizeof(*keys.v), cmp_known)
-					: NULL;
-		free(probe.key);
-		if (matched[i] == NULL) {
+		rows[i].key = make_key(rows[i].guid, rows[i].attribute,
+				       rows[i].value);
+		rows[i].finding = find_known(&keys, &rows[i]);
+		local.decided += rows[i].action != NULL;
+		if (rows[i].finding == NULL) {
 			local.unmatched++;
 			if (local.unmatched <= IMPORT_MAX_WARNINGS) {
 				LOG_WARN("%s:%lu: no finding of scan %lld has "
@@ -523,7 +572,6 @@ report_import_csv(struct store *s, int64_t scan_id, const char *path,
 		LOG_ERR("%s: none of its %zu rows matches a finding of scan "
 			"%lld: is it the fix list of another scan? (--scan ID)",
 			path, n, (long long)scan_id);
-		free(matched);
 		st = STATUS_ERR_CONFIG;
 		goto out;
 	}
@@ -532,27 +580,75 @@ report_import_csv(struct store *s, int64_t scan_id, const char *path,
 			 "ignored",
 			 path, local.unmatched, (long long)scan_id);
 	}
-	for (size_t i = 0; i < n && st == STATUS_OK; i++) {
-		if (matched[i] == NULL) {
+
+	/*
+	 * One decision per OBJECTGUID + ATTRIBUTE + VALUE, however many rows
+	 * (one per rule that found the value) carry it: the first row with
+	 * an ACTION decides, with its UPDATE, as the LDIF writer lets the
+	 * first finding of a value decide.
+	 */
+	order = xreallocarray(NULL, n > 0 ? n : 1, sizeof(*order));
+	for (size_t i = 0; i < n; i++) {
+		order[i] = &rows[i];
+	}
+	if (n > 0) {
+		qsort(order, n, sizeof(*order), cmp_row);
+	}
+	for (size_t i = 0; i < n && st == STATUS_OK;) {
+		size_t j = i;
+		while (j < n && strcmp(order[j]->key, order[i]->key) == 0) {
+			j++;
+		}
+		const struct import_row *by = NULL, *edited = NULL;
+		for (size_t k = i; k < j; k++) {
+			const struct import_row *r = order[k];
+			if (r->finding == NULL) {
+				continue;
+			}
+			if (r->action != NULL && by == NULL) {
+				by = r;
+			} else if (r->action != NULL &&
+				   strcmp(r->action, by->action) != 0) {
+				LOG_WARN("%s:%lu: ACTION %s ignored: line %lu "
+					 "already chose %s for this "
+					 "OBJECTGUID, ATTRIBUTE and VALUE",
+					 path, r->line, r->action, by->line,
+					 by->action);
+			}
+			if (edited == NULL && r->update != NULL &&
+			    !same(r->update, r->finding->update)) {
+				edited = r;
+			}
+		}
+		i = j;
+		const struct import_row *r = by != NULL ? by : edited;
+		if (r == NULL && order[j - 1]->finding != NULL) {
+			/* No ACTION, no edit: only an earlier ACTION to undo. */
+			r = order[j - 1];
+			if (r->finding->action == NULL) {
+				continue;
+			}
+		}
+		if (r == NULL) {
 			continue;
 		}
-		local.decided += rows[i].action != NULL;
+		const char *action = by != NULL ? by->action : NULL;
+		const char *update = r == by || r == edited ? r->update : NULL;
 		/*
 		 * The store holds this already (re-import, or a row left as
 		 * written): one transaction per decision is slow, and a
 		 * fix list of 100,000 rows mostly changes nothing.
 		 */
-		if (same(matched[i]->action, rows[i].action) &&
-		    (rows[i].update == NULL ||
-		     same(matched[i]->update, rows[i].update))) {
+		if (same(r->finding->action, action) &&
+		    (update == NULL || same(r->finding->update, update))) {
 			continue;
 		}
 		struct store_decision d = {
-			.key = rows[i].guid,
-			.attribute = rows[i].attribute,
-			.value = rows[i].value,
-			.action = rows[i].action,
-			.update = rows[i].update,
+			.key = r->guid,
+			.attribute = r->attribute,
+			.value = r->value,
+			.action = action,
+			.update = update,
 			.origin = path,
 		};
 		st = store_set_decision(s, scan_id, &d);
@@ -560,7 +656,6 @@ report_import_csv(struct store *s, int64_t scan_id, const char *path,
 			local.recorded++;
 		}
 	}
-	free(matched);
 	if (st == STATUS_OK) {
 		LOG_INFO("%s: %zu rows, %zu with an ACTION, %zu decisions "
 			 "recorded or changed, %zu unmatched",
@@ -571,8 +666,10 @@ out:
 	if (stats != NULL) {
 		*stats = local;
 	}
+	free(order);
 	for (size_t i = 0; i < keys.n; i++) {
 		free(keys.v[i].key);
+		free(keys.v[i].rule);
 		free(keys.v[i].action);
 		free(keys.v[i].update);
 	}

@@ -14,8 +14,10 @@
  * exactly (csv_unguard()); nothing is trimmed except around ACTION.
  *
  * A row is matched to a finding of the scan by OBJECTGUID + ATTRIBUTE +
- * VALUE, never by its row number, so sorting, filtering or deleting rows
- * in Excel is harmless.  ACTION is Edit, Remove, Complete (any case) or
+ * VALUE (and RULE when the file has that column), never by its row
+ * number, so sorting, filtering or deleting rows in Excel is harmless.
+ * The decision is about the value: of several rows for one value (one
+ * per rule), the first with an ACTION decides, with its UPDATE.  ACTION is Edit, Remove, Complete (any case) or
  * empty; anything else is an error naming the line.
  */
 #pragma once

@@ -5,9 +5,7 @@
 # --format ldif`, apply it with ldapmodify: a re-scan has none of the
 # changed findings.  Then apply the undo file: the directory is exactly
 # what it was (every entry, every value).
-#   ldif-apply.sh SYNCREADY SOURCE_ROOT REPORT-TOOL
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-TOOL=${3:?usage: $0 SYNCREADY SOURCE_ROOT REPORT-TOOL}
+#   ldif-apply.sh SYNCREADY SOURCE_ROOT
 . "$2/tests/integration/lib.sh"
 for tool in ldapmodify ldapsearch; do
 	command -v "$tool" >/dev/null ||
@@ -55,23 +53,28 @@ with open(sys.argv[1], newline="", encoding="utf-8-sig") as f:
     rows = list(csv.reader(f))
 head = rows[0]
 pa, ac = head.index("PROPOSEDACTION"), head.index("ACTION")
-n = 0
+key = [head.index(c) for c in ("OBJECTGUID", "ATTRIBUTE", "VALUE")]
+n, keys = 0, set()
 for r in rows[1:]:
     if r[pa] in ("Edit", "Remove"):
         r[ac] = r[pa].upper()
         n += 1
+        keys.add(tuple(r[i] for i in key))
 with open(sys.argv[2], "w", newline="", encoding="utf-8-sig") as f:
     csv.writer(f, lineterminator="\r\n").writerows(rows)
-print(n)
+print(n, len(keys))
 PY
 )
+read -r edits decisions <<<"$edits"
 check "the consultant chose $edits edits and removals" test "$edits" -gt 100
-RC=0
-"$TOOL" import "$T/it.db" "$T/edited.csv" >"$T/import.out" 2>"$T/import.err" || RC=$?
-is "$RC" 0 "the edited fix list imports"
+run_sr "$T/import.out" "$T/import.err" import "$T/edited.csv" --db "$T/it.db"
+is "$RC" 0 "syncready import of the edited fix list exits 0"
 [ "$RC" = 0 ] || diag_file "$T/import.err"
 diag "$(cat "$T/import.out")"
-check "every row matched a finding" grep -q 'unmatched 0$' "$T/import.out"
+check "every row matched a finding" grep -q ', 0 rows matched no finding$' "$T/import.out"
+# One decision per OBJECTGUID + ATTRIBUTE + VALUE, whatever the rules.
+check "every edit and removal recorded ($decisions values)" \
+	grep -q -F " $edits with an ACTION, $decisions decisions recorded" "$T/import.out"
 
 run_sr "$T/ldif.out" "$T/ldif.err" report --db "$T/it.db" --format ldif -o "$T/changes.ldif"
 is "$RC" 0 "report --format ldif exits 0"

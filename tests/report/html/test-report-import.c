@@ -239,6 +239,55 @@ main(void)
 	is_int(ldif_changes(&fx, &got), NH,
 	       "the decisions of the good import are unchanged");
 
+	/*
+	 * 5. Two rules found one value: one decision for the value; the
+	 * first row with an ACTION decides, with its UPDATE.
+	 */
+	struct fixture fx2;
+	if (fixture_open(&fx2) != 0) {
+		printf("Bail out! cannot create the second store\n");
+		return 1;
+	}
+	const char *dn2 = "CN=Two,OU=Users,DC=example,DC=com";
+	bad = fixture_add(&fx2, dn2, "mail", "a b@example.com", "mail.character",
+			  "Character", "ab@example.com", "Edit", FINDING_ERROR);
+	bad |= fixture_add(&fx2, dn2, "mail", "a b@example.com", "mail.duplicate",
+			   "Duplicate", "a b@example.com", "Edit", FINDING_ERROR);
+	bad |= store_scan_complete(fx2.store, fx2.scan_id) != STATUS_OK;
+	ok(!bad, "second fixture: one value, two rules");
+	char guid2[64], two[256];
+	fixture_guid(dn2, guid2, sizeof(guid2));
+	snprintf(two, sizeof(two), "%s/two.csv", fx2.dir);
+	strbuf_reset(&e);
+	strbuf_addf(&e, "OBJECTGUID,ATTRIBUTE,VALUE,RULE,ACTION,UPDATE\r\n"
+			"%s,mail,a b@example.com,mail.duplicate,,a b@example.com\r\n"
+			"%s,mail,a b@example.com,mail.character,Edit,edited@example.com\r\n"
+			"%s,mail,a b@example.com,mail.duplicate,Remove,\r\n",
+		    guid2, guid2, guid2);
+	write_file(two, e.buf);
+	ok(report_import_csv(fx2.store, fx2.scan_id, two, &stats) == STATUS_OK,
+	   "three rows for one value import");
+	is_int(stats.decided, 2, "two rows with an ACTION");
+	is_int(stats.recorded, 1, "one decision for the value");
+	strbuf_reset(&got);
+	is_int(ldif_changes(&fx2, &got), 1, "one change");
+	is_str(got.buf, "edited@example.com|",
+	       "the first row with an ACTION decides, with its UPDATE");
+	/* No ACTION, an edited UPDATE on the row of the RULE named. */
+	strbuf_reset(&e);
+	strbuf_addf(&e, "OBJECTGUID,ATTRIBUTE,VALUE,RULE,ACTION,UPDATE\r\n"
+			"%s,mail,a b@example.com,mail.character,,ab@example.com\r\n"
+			"%s,mail,a b@example.com,mail.duplicate,,b@example.com\r\n",
+		    guid2, guid2);
+	write_file(two, e.buf);
+	ok(report_import_csv(fx2.store, fx2.scan_id, two, &stats) == STATUS_OK &&
+		   stats.recorded == 1,
+	   "an edited UPDATE without ACTION is recorded (and the ACTION cleared)");
+	strbuf_reset(&got);
+	is_int(ldif_changes(&fx2, &got), 0, "no ACTION: no change");
+	unlink(two);
+	fixture_close(&fx2);
+
 	strbuf_release(&e);
 	strbuf_release(&got);
 	strbuf_release(&want);

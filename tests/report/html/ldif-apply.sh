@@ -80,6 +80,11 @@ run_sr "$T/ldif.out" "$T/ldif.err" report --db "$T/it.db" --format ldif -o "$T/c
 is "$RC" 0 "report --format ldif exits 0"
 [ "$RC" = 0 ] || diag_file "$T/ldif.err"
 check "the undo file is written beside it" test -s "$T/changes-undo.ldif"
+# Accepting every proposal is what the spreadsheet edit did.
+run_sr "$T/accept.out" "$T/accept.err" report --db "$T/it.db" --format ldif --accept -o "$T/accept.ldif"
+is "$RC" 0 "report --format ldif --accept exits 0"
+check "--accept writes the same changes as the imported decisions" \
+	cmp -s <(grep -v '^#' "$T/changes.ldif") <(grep -v '^#' "$T/accept.ldif")
 changes=$(grep -c '^changetype: modify' "$T/changes.ldif" || true)
 check "the change file has changes ($changes)" test "$changes" -gt 100
 # An object holding two values that differ only in case (loaded by

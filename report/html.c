@@ -851,16 +851,21 @@ write_duplicates(struct html *h, struct html_walk *w)
 	LIT(h, ".</p></section>\n");
 }
 
+/* A two-column table of counts: skipped objects, the rules' counters. */
 static void
-write_skipped(struct html *h, const struct store_count *c, size_t n)
+write_counts(struct html *h, const char *title, const char *what,
+	     const struct store_count *c, size_t n)
 {
-	LIT(h, "<h3>Objects skipped</h3>\n");
+	LIT(h, "<h3>");
+	text(h, title);
+	LIT(h, "</h3>\n");
 	if (n == 0) {
 		LIT(h, "<p>None.</p>\n");
 		return;
 	}
-	LIT(h, "<table class=\"skipped\"><thead><tr><th>Reason</th>"
-	       "<th class=\"num\">Objects</th></tr></thead><tbody>\n");
+	LIT(h, "<table class=\"skipped\"><thead><tr><th>");
+	text(h, what);
+	LIT(h, "</th><th class=\"num\">Objects</th></tr></thead><tbody>\n");
 	for (size_t i = 0; i < n; i++) {
 		LIT(h, "<tr><td>");
 		text(h, c[i].name);
@@ -986,8 +991,8 @@ report_html_write(struct store *s, const struct store_scan *scan,
 	struct html_walk w = {
 		.h = &rows, .first = &first, .compared = previous_id != 0};
 	struct fixed_walk fw = {0};
-	struct store_count *skipped = NULL;
-	size_t n_skipped = 0;
+	struct store_count *skipped = NULL, *summary = NULL;
+	size_t n_skipped = 0, n_summary = 0;
 	struct html *h = &main;
 	enum status st;
 
@@ -1006,6 +1011,10 @@ report_html_write(struct store *s, const struct store_scan *scan,
 		goto out;
 	}
 	st = store_skipped_counts(s, scan->id, &skipped, &n_skipped);
+	if (st != STATUS_OK) {
+		goto out;
+	}
+	st = store_summary_counts(s, scan->id, &summary, &n_summary);
 	if (st != STATUS_OK) {
 		goto out;
 	}
@@ -1048,7 +1057,10 @@ report_html_write(struct store *s, const struct store_scan *scan,
 	chart(h, "Findings by attribute", "chart-attribute", &w.attributes,
 	      true);
 	LIT(h, "</div>\n");
-	write_skipped(h, skipped, n_skipped);
+	write_counts(h, "Objects skipped", "Reason", skipped, n_skipped);
+	if (n_summary > 0) {
+		write_counts(h, "Also counted", "What", summary, n_summary);
+	}
 	LIT(h, "</section>\n");
 
 	if (w.compared) {
@@ -1109,6 +1121,7 @@ report_html_write(struct store *s, const struct store_scan *scan,
 	}
 out:
 	store_counts_free(skipped, n_skipped);
+	store_counts_free(summary, n_summary);
 	intern_release(&w.strings);
 	intern_release(&w.first_strings);
 	tallies_release(&w.rules);

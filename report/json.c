@@ -81,13 +81,17 @@ report_json_write(struct store *s, const struct store_scan *scan,
 		  int64_t previous_id, FILE *out)
 {
 	struct json_walk w = {.out = out};
-	struct store_count *skipped = NULL;
-	size_t n_skipped = 0;
+	struct store_count *skipped = NULL, *summary = NULL;
+	size_t n_skipped = 0, n_summary = 0;
 	struct strbuf *sb = &w.sb;
 	enum status st;
 
 	strbuf_init(sb);
 	st = store_skipped_counts(s, scan->id, &skipped, &n_skipped);
+	if (st != STATUS_OK) {
+		goto out;
+	}
+	st = store_summary_counts(s, scan->id, &summary, &n_summary);
 	if (st != STATUS_OK) {
 		goto out;
 	}
@@ -125,6 +129,13 @@ report_json_write(struct store *s, const struct store_scan *scan,
 		field_int(sb, "count", skipped[i].count);
 		strbuf_addch(sb, '}');
 	}
+	strbuf_addstr(sb, "],\n  \"counts\": [");
+	for (size_t i = 0; i < n_summary; i++) {
+		strbuf_addstr(sb, i == 0 ? "{" : ", {");
+		field_str(sb, "name", summary[i].name, false);
+		field_int(sb, "count", summary[i].count);
+		strbuf_addch(sb, '}');
+	}
 	strbuf_addstr(sb, "],\n  \"findings\": [");
 	st = store_each_finding_compared(s, scan->id, previous_id,
 					 add_finding, &w);
@@ -150,6 +161,7 @@ report_json_write(struct store *s, const struct store_scan *scan,
 	}
 out:
 	store_counts_free(skipped, n_skipped);
+	store_counts_free(summary, n_summary);
 	strbuf_release(sb);
 	return st;
 }

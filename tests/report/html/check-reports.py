@@ -99,6 +99,8 @@ def main():
     ok(scan["compared_with"] == 1, "compared_with")
     ok({s["reason"] for s in doc["skipped"]} == {"system object (isCriticalSystemObject)", "<b>reason</b> & more"},
        "skipped reasons")
+    ok(doc["counts"] == [{"name": "objects with <i>mS-DS-ConsistencyGuid</i>", "count": 2}], "the rules' counters",
+       doc["counts"])
     fields = ["distinguished_name", "common_name", "object_class", "attribute", "error", "value", "update",
               "proposed_action", "action", "rule", "severity", "object_guid", "status"]
     ok(all(list(f.keys()) == fields for f in doc["findings"]), "every finding has the documented fields in order")
@@ -111,7 +113,7 @@ def main():
     ok([(f["distinguished_name"], f["status"]) for f in doc["fixed"]] ==
        [("CN=Deleted,OU=Users,DC=example,DC=com", "gone"), ("CN=Fixed,OU=Users,DC=example,DC=com", "fixed")],
        "fixed findings listed with fixed/gone", doc["fixed"])
-    ok(list(doc.keys()) == ["format", "format_version", "scan", "skipped", "findings", "fixed"], "top-level keys")
+    ok(list(doc.keys()) == ["format", "format_version", "scan", "skipped", "counts", "findings", "fixed"], "top-level keys")
     ok(scan["errors"] + scan["warnings"] + scan["infos"] == len(doc["findings"]), "severity counts add up")
 
     # ---- HTML -----------------------------------------------------------
@@ -159,6 +161,8 @@ def main():
     ok(not any(k.startswith("on") for k in p.attrs), "no event handler attribute", sorted(p.attrs))
     ok(all(h.startswith("#") for h in p.hrefs), "links only within the page", p.hrefs)
     ok("Contoso &lt;script&gt;alert(3)&lt;/script&gt; pre-migration" in text, "label escaped in the summary")
+    ok("<td>objects with &lt;i&gt;mS-DS-ConsistencyGuid&lt;/i&gt;</td><td class=\"num\">2</td>" in text,
+       "the rules' counters in the summary, escaped")
 
     # ---- LDIF -----------------------------------------------------------
     ok(b"\ncn:" not in changes, "no cn: line in the change file")

@@ -205,6 +205,11 @@ main(int argc, char **argv)
 	       STATUS_OK;
 	bad |= store_add_skipped(fx.store, fx.scan_id,
 				 "<b>reason</b> & more") != STATUS_OK;
+	for (int i = 0; i < 2; i++) {
+		bad |= store_add_count(fx.store, fx.scan_id,
+				       "objects with <i>mS-DS-ConsistencyGuid"
+				       "</i>") != STATUS_OK;
+	}
 	bad |= store_scan_complete(fx.store, fx.scan_id) != STATUS_OK;
 	if (bad) {
 		fprintf(stderr, "cannot fill the store\n");

@@ -189,19 +189,35 @@ finish_scan
 expect_fault killed 'connection .* lost|server|contact'
 
 # ---- size and admin limits from a real slapd -------------------------------
-# slapd_limits LIMITS: restarts this test's slapd with that sizelimit line.
+# slapd_limits LIMITS: restarts this test's slapd with that sizelimit line
+# (slapd.sh rewrites its configuration on start, so it is started here the
+# way slapd.sh starts it).  Bails out, with slapd's log, if it does not
+# answer within 30 s.
 slapd_limits() {
+	local try i
 	"$SLAPD_SH" stop "$SLAPD_DIR"
 	sed -i "s/^sizelimit .*/sizelimit $1/" "$SLAPD_DIR/slapd.conf"
-	slapd -d stats -f "$SLAPD_DIR/slapd.conf" \
-		-h "ldap://127.0.0.1:$LDAP_PORT/ ldaps://127.0.0.1:$LDAPS_PORT/" \
-		</dev/null >>"$SLAPD_DIR/slapd.log" 2>&1 &
-	for _ in $(seq 1 100); do
-		LDAPTLS_CACERT=$CA_FILE ldapsearch -x -ZZ -H "$LDAP_URI" -s base -b '' \
-			-o nettimeout=2 >/dev/null 2>&1 && break
-		sleep 0.1
+	for try in 1 2 3; do
+		slapd -d stats -f "$SLAPD_DIR/slapd.conf" \
+			-h "ldap://127.0.0.1:$LDAP_PORT/ ldaps://127.0.0.1:$LDAPS_PORT/" \
+			</dev/null >>"$SLAPD_DIR/slapd.log" 2>&1 &
+		for i in $(seq 1 300); do
+			if LDAPTLS_CACERT=$CA_FILE ldapsearch -x -ZZ -H "$LDAP_URI" -s base -b '' \
+				-o nettimeout=2 >/dev/null 2>&1; then
+				eval "$("$SLAPD_SH" env "$SLAPD_DIR")"
+				return 0
+			fi
+			# slapd exits at once if it cannot listen or open its database
+			[ "$i" -gt 20 ] && ! "$SLAPD_SH" env "$SLAPD_DIR" >/dev/null 2>&1 && break
+			sleep 0.1
+		done
+		diag "slapd with '$1' did not answer (try $try):"
+		tail -5 "$SLAPD_DIR/slapd.log" | sed 's/^/#   /'
+		"$SLAPD_SH" stop "$SLAPD_DIR"
+		sleep 1
 	done
-	eval "$("$SLAPD_SH" env "$SLAPD_DIR")"
+	echo "Bail out! slapd did not restart with '$1' (see $SLAPD_DIR/slapd.log)"
+	exit 1
 }
 slapd_limits "size.soft=1000 size.hard=1000 size.pr=1000 size.prtotal=500"
 baseline "$T/size-limit.db"

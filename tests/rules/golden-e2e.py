@@ -2,7 +2,8 @@
 """End-to-end golden test: `syncready scan` into a fresh database,
 `syncready report --format csv`, and the CSV rows (DN, OBJECTCLASS,
 ATTRIBUTE, ERROR, VALUE, UPDATE, PROPOSEDACTION, RULE) must be exactly the
-expected file's rows, and the scan's skipped count its SKIP lines.  This
+expected file's rows, the scan's skipped count its SKIP lines, and the
+stored summary counters its COUNT lines (without --dns).  This
 proves the store resolves duplicate candidates as the golden driver does,
 and (with --uri) that an LDAP scan gives the rows an LDIF scan gives.
 
@@ -66,8 +67,8 @@ with open(expected, encoding="utf-8") as f:
             skips += only is None or fields[1] in only
             continue
         if fields[0] == "COUNT":
-            # Summary counters (rule_sink.count): compared when the
-            # store kept some (table scan_counts) and no --dns subset.
+            # Summary counters (rule_sink.count, the store's table
+            # summary): compared unless only some DNs are expected.
             if only is None:
                 counts[fields[1]] = int(fields[2])
             continue
@@ -92,13 +93,9 @@ with tempfile.TemporaryDirectory() as tmp:
     if "objects_skipped" in cols:
         skipped = con.execute("SELECT objects_skipped FROM scans ORDER BY id DESC LIMIT 1").fetchone()[0]
     stored_counts = None
-    if only is None and con.execute("SELECT 1 FROM sqlite_master WHERE name = 'scan_counts'").fetchone():
+    if only is None and con.execute("SELECT 1 FROM sqlite_master WHERE name = 'summary'").fetchone():
         stored_counts = dict(con.execute(
-            "SELECT name, count FROM scan_counts WHERE scan_id = (SELECT max(id) FROM scans)"))
-        if not stored_counts:
-            # The scan's sink does not count (yet): nothing to compare.
-            print("# no summary counters stored")
-            stored_counts = None
+            "SELECT name, count FROM summary WHERE scan_id = (SELECT max(id) FROM scans)"))
     con.close()
 
 rc = 0

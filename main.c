@@ -523,6 +523,30 @@ scan_finish_exit(struct store *store, int64_t scan_id, enum fail_on fail_on)
 	return code;
 }
 
+/* The pack's rules, so that reports explain them as this scan ran them. */
+static enum status
+record_rules(struct store *store, int64_t scan_id, const struct ruleset *rs)
+{
+	for (size_t i = 0; i < ruleset_count(rs); i++) {
+		struct rule_info info;
+		ruleset_info(rs, i, &info);
+		const struct store_rule r = {
+			.id = info.id,
+			.attribute = info.attribute,
+			.check = info.check,
+			.severity = info.severity,
+			.description = info.description,
+			.remediation = info.remediation,
+			.enabled = info.enabled,
+		};
+		enum status st = store_add_rule(store, scan_id, &r);
+		if (st != STATUS_OK) {
+			return st;
+		}
+	}
+	return STATUS_OK;
+}
+
 static int
 run_scan(const struct scan_opts *o, bool show_progress)
 {
@@ -564,6 +588,10 @@ run_scan(const struct scan_opts *o, bool show_progress)
 		.tool_version = SYNCREADY_VERSION,
 	};
 	st = store_scan_begin(store, &meta, &scan_id);
+	if (st != STATUS_OK) {
+		goto out;
+	}
+	st = record_rules(store, scan_id, rs);
 	if (st != STATUS_OK) {
 		goto out;
 	}

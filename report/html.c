@@ -760,8 +760,54 @@ write_advice(struct html *h, const char *errors)
 	LIT(h, "</ul>\n");
 }
 
+/* The description and remediation text of the scan's rules. */
+struct rule_texts {
+	struct rule_text {
+		char *id;
+		char *description;
+		char *remediation;
+	} *v;
+	size_t n;
+};
+
+static enum status
+collect_rule(void *ctx, const struct store_rule *r)
+{
+	struct rule_texts *t = ctx;
+	t->v = xreallocarray(t->v, t->n + 1, sizeof(*t->v));
+	t->v[t->n++] = (struct rule_text){
+		.id = dup_or_empty(r->id),
+		.description = dup_or_empty(r->description),
+		.remediation = dup_or_empty(r->remediation),
+	};
+	return STATUS_OK;
+}
+
 static void
-write_remediation(struct html *h, struct tallies *rules)
+rule_texts_release(struct rule_texts *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->v[i].id);
+		free(t->v[i].description);
+		free(t->v[i].remediation);
+	}
+	free(t->v);
+}
+
+static const struct rule_text *
+rule_text(const struct rule_texts *t, const char *id)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		if (strcmp(t->v[i].id, id) == 0) {
+			return &t->v[i];
+		}
+	}
+	return NULL;
+}
+
+static void
+write_remediation(struct html *h, struct tallies *rules,
+		  const struct rule_texts *texts)
 {
 	LIT(h, "<section id=\"remediation\"><h2>What to do, rule by rule</h2>\n");
 	if (rules->n == 0) {
@@ -782,7 +828,20 @@ write_remediation(struct html *h, struct tallies *rules)
 		LIT(h, " info). Checks failed: ");
 		text(h, r->errors.len > 0 ? r->errors.buf : "(none)");
 		LIT(h, ".</p>\n");
-		write_advice(h, r->errors.buf);
+		/*
+		 * The rule's own words as its pack wrote them; a scan made
+		 * before the store kept them is explained by its checks.
+		 */
+		const struct rule_text *rt = rule_text(texts, r->name);
+		if (rt != NULL && rt->remediation[0] != '\0') {
+			LIT(h, "<p class=\"desc\">");
+			text(h, rt->description);
+			LIT(h, "</p>\n<p class=\"fix\">");
+			text(h, rt->remediation);
+			LIT(h, "</p>\n");
+		} else {
+			write_advice(h, r->errors.buf);
+		}
 		LIT(h, "</div>\n");
 	}
 	LIT(h, "</section>\n");
@@ -1097,7 +1156,14 @@ report_html_write(struct store *s, const struct store_scan *scan,
 	if (w.rules.n > 0) {
 		qsort(w.rules.v, w.rules.n, sizeof(*w.rules.v), cmp_tally);
 	}
-	write_remediation(h, &w.rules);
+	struct rule_texts texts = {0};
+	st = store_each_rule(s, scan->id, collect_rule, &texts);
+	if (st != STATUS_OK) {
+		rule_texts_release(&texts);
+		goto out;
+	}
+	write_remediation(h, &w.rules, &texts);
+	rule_texts_release(&texts);
 	write_duplicates(h, &w);
 	write_findings_shell(h);
 	/*

@@ -124,6 +124,22 @@ static const char *const migrations[] = {
 	"  count INTEGER NOT NULL,"
 	"  PRIMARY KEY (scan_id, name)"
 	") WITHOUT ROWID;",
+
+	/*
+	 * 3: the rules a scan ran, with their description and remediation
+	 * text, so a report explains each rule as the pack of that scan did.
+	 */
+	"CREATE TABLE rules ("
+	"  scan_id INTEGER NOT NULL REFERENCES scans (id) ON DELETE CASCADE,"
+	"  id TEXT NOT NULL,"
+	"  attribute TEXT,"
+	"  check_kind TEXT,"
+	"  severity TEXT,"
+	"  description TEXT,"
+	"  remediation TEXT,"
+	"  enabled INTEGER NOT NULL,"
+	"  PRIMARY KEY (scan_id, id)"
+	") WITHOUT ROWID;",
 };
 
 int

@@ -1377,6 +1377,74 @@ store_set_decision(struct store *s, int64_t scan_id,
 }
 
 enum status
+store_add_rule(struct store *s, int64_t scan_id, const struct store_rule *r)
+{
+	const char *what = "record a rule of the scan";
+	sqlite3_stmt *stmt = prepare(
+		s,
+		"INSERT OR REPLACE INTO rules (scan_id, id, attribute,"
+		" check_kind, severity, description, remediation, enabled)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+		what);
+	if (stmt == NULL) {
+		return STATUS_ERR_STORE;
+	}
+	sqlite3_bind_int64(stmt, 1, scan_id);
+	bind_str(stmt, 2, r->id);
+	bind_str(stmt, 3, r->attribute);
+	bind_str(stmt, 4, r->check);
+	bind_str(stmt, 5, r->severity);
+	bind_str(stmt, 6, r->description);
+	bind_str(stmt, 7, r->remediation);
+	sqlite3_bind_int(stmt, 8, r->enabled ? 1 : 0);
+	enum status st = step_done(s, stmt, what);
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+enum status
+store_each_rule(struct store *s, int64_t scan_id,
+		enum status (*fn)(void *ctx, const struct store_rule *r),
+		void *ctx)
+{
+	const char *what = "read the rules of the scan";
+	sqlite3_stmt *stmt = prepare(
+		s,
+		"SELECT id, attribute, check_kind, severity, description,"
+		" remediation, enabled FROM rules WHERE scan_id = ?1"
+		" ORDER BY id",
+		what);
+	if (stmt == NULL) {
+		return STATUS_ERR_STORE;
+	}
+	sqlite3_bind_int64(stmt, 1, scan_id);
+	enum status st = STATUS_OK;
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const struct store_rule r = {
+			.id = (const char *)sqlite3_column_text(stmt, 0),
+			.attribute = (const char *)sqlite3_column_text(stmt, 1),
+			.check = (const char *)sqlite3_column_text(stmt, 2),
+			.severity = (const char *)sqlite3_column_text(stmt, 3),
+			.description =
+				(const char *)sqlite3_column_text(stmt, 4),
+			.remediation =
+				(const char *)sqlite3_column_text(stmt, 5),
+			.enabled = sqlite3_column_int(stmt, 6) != 0,
+		};
+		st = fn(ctx, &r);
+		if (st != STATUS_OK) {
+			break;
+		}
+	}
+	if (st == STATUS_OK && rc != SQLITE_DONE) {
+		st = db_fail(s, what);
+	}
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+enum status
 store_each_finding(struct store *s, int64_t scan_id,
 		   enum status (*fn)(void *ctx, const struct finding *f),
 		   void *ctx)

@@ -213,6 +213,30 @@ enum status
 store_summary_counts(struct store *s, int64_t scan_id,
 		     struct store_count **counts, size_t *n);
 
+/* A rule a scan ran (rules/rules.h struct rule_info, copied). */
+struct store_rule {
+	const char *id;
+	const char *attribute;
+	const char *check;
+	const char *severity;
+	const char *description;
+	const char *remediation;
+	bool enabled;
+};
+
+/* Records one rule of the scan's pack (once per id; a repeat replaces). */
+enum status
+store_add_rule(struct store *s, int64_t scan_id, const struct store_rule *r);
+
+/*
+ * Calls fn for every rule recorded for the scan, ordered by id; the strings
+ * are valid only during the call.  A scan of an older syncready has none.
+ */
+enum status
+store_each_rule(struct store *s, int64_t scan_id,
+		enum status (*fn)(void *ctx, const struct store_rule *r),
+		void *ctx);
+
 /* Most frequent reason first; free with store_counts_free(). */
 enum status
 store_skipped_counts(struct store *s, int64_t scan_id,

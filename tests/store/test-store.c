@@ -380,6 +380,15 @@ collect_change(void *ctx, enum store_change change,
 	return STATUS_OK;
 }
 
+static enum status
+collect_rule_line(void *ctx, const struct store_rule *r)
+{
+	strbuf_addf(ctx, "%s|%s|%s|%s|%s|%s|%d\n", r->id, r->attribute,
+		    r->check, r->severity, r->description, r->remediation,
+		    r->enabled);
+	return STATUS_OK;
+}
+
 /*
  * The rules' summary counters, and a database of schema version 1 (no
  * summary table) migrated on open with its scans kept.
@@ -395,7 +404,26 @@ test_summary(void)
 	store_add_count(s, id, "objects with mS-DS-ConsistencyGuid");
 	store_add_count(s, id, "not synced by default: critical system object");
 	store_add_count(s, id, "objects with mS-DS-ConsistencyGuid");
+	const struct store_rule rule = {
+		.id = "upn.character",
+		.attribute = "userPrincipalName",
+		.check = "charset",
+		.severity = "error",
+		.description = "characters Entra ID refuses",
+		.remediation = "Remove them.\nOr rename.",
+		.enabled = true,
+	};
+	is_int(store_add_rule(s, id, &rule), STATUS_OK, "a rule is recorded");
 	is_int(store_scan_complete(s, id), STATUS_OK, "summary: complete");
+	struct strbuf got;
+	strbuf_init(&got);
+	is_int(store_each_rule(s, id, collect_rule_line, &got), STATUS_OK,
+	       "the rules are read back");
+	is_str(got.buf,
+	       "upn.character|userPrincipalName|charset|error|characters "
+	       "Entra ID refuses|Remove them.\nOr rename.|1\n",
+	       "with every field");
+	strbuf_release(&got);
 	struct store_count *counts = NULL;
 	size_t n = 0;
 	is_int(store_summary_counts(s, id, &counts, &n), STATUS_OK,
@@ -412,10 +440,15 @@ test_summary(void)
 	store_free(s);
 
 	/* Back to version 1, as a database of the first release would be. */
-	ok(db_exec(path, "DROP TABLE summary; PRAGMA user_version = 1"),
+	ok(db_exec(path, "DROP TABLE summary; DROP TABLE rules;"
+			 " PRAGMA user_version = 1"),
 	   "a version 1 database");
 	s = store_open(path, &st);
 	ok(s != NULL, "version 1 is migrated on open");
+	if (s == NULL) {
+		free(path);
+		return;
+	}
 	is_int(db_int(path, "PRAGMA user_version"), store_schema_version(),
 	       "to the current version");
 	struct store_scan scan;

@@ -1444,6 +1444,33 @@ store_each_rule(struct store *s, int64_t scan_id,
 	return st;
 }
 
+/*
+ * The first eleven columns of a findings query, in the order dn, cn,
+ * objectclass, object_key, attribute, value, rule, error, update,
+ * proposed_action, severity.  The column text lives until the next step:
+ * exactly the borrowed lifetime struct finding promises.
+ */
+static void
+row_finding(sqlite3_stmt *stmt, struct finding *f)
+{
+	*f = (struct finding){
+		.dn = (const char *)sqlite3_column_text(stmt, 0),
+		.cn = (const char *)sqlite3_column_text(stmt, 1),
+		.objectclass = (const char *)sqlite3_column_text(stmt, 2),
+		.objectguid = (const char *)sqlite3_column_text(stmt, 3),
+		.attribute = (const char *)sqlite3_column_text(stmt, 4),
+		.value = (const char *)sqlite3_column_text(stmt, 5),
+		.rule = (const char *)sqlite3_column_text(stmt, 6),
+		.error = (const char *)sqlite3_column_text(stmt, 7),
+		.update = (const char *)sqlite3_column_text(stmt, 8),
+		.proposed_action = (const char *)sqlite3_column_text(stmt, 9),
+	};
+	const char *sev = (const char *)sqlite3_column_text(stmt, 10);
+	if (sev == NULL || !finding_severity_parse(sev, &f->severity)) {
+		f->severity = FINDING_ERROR;
+	}
+}
+
 enum status
 store_each_finding(struct store *s, int64_t scan_id,
 		   enum status (*fn)(void *ctx, const struct finding *f),
@@ -1482,32 +1509,11 @@ store_each_finding_compared(
 	enum status st = STATUS_OK;
 	int rc;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		/*
-		 * The column text lives until the next step: exactly the
-		 * borrowed lifetime struct finding promises.
-		 */
-		struct finding f = {
-			.dn = (const char *)sqlite3_column_text(stmt, 0),
-			.cn = (const char *)sqlite3_column_text(stmt, 1),
-			.objectclass =
-				(const char *)sqlite3_column_text(stmt, 2),
-			.objectguid =
-				(const char *)sqlite3_column_text(stmt, 3),
-			.attribute = (const char *)sqlite3_column_text(stmt, 4),
-			.value = (const char *)sqlite3_column_text(stmt, 5),
-			.rule = (const char *)sqlite3_column_text(stmt, 6),
-			.error = (const char *)sqlite3_column_text(stmt, 7),
-			.update = (const char *)sqlite3_column_text(stmt, 8),
-			.proposed_action =
-				(const char *)sqlite3_column_text(stmt, 9),
-			.action = (const char *)sqlite3_column_text(stmt, 11),
-			.status = (const char *)sqlite3_column_text(stmt, 12),
-			.dup_key = (const char *)sqlite3_column_text(stmt, 13),
-		};
-		const char *sev = (const char *)sqlite3_column_text(stmt, 10);
-		if (sev == NULL || !finding_severity_parse(sev, &f.severity)) {
-			f.severity = FINDING_ERROR;
-		}
+		struct finding f;
+		row_finding(stmt, &f);
+		f.action = (const char *)sqlite3_column_text(stmt, 11);
+		f.status = (const char *)sqlite3_column_text(stmt, 12);
+		f.dup_key = (const char *)sqlite3_column_text(stmt, 13);
 		st = fn(ctx, &f);
 		if (st != STATUS_OK) {
 			break;
@@ -1546,26 +1552,9 @@ store_each_fixed(struct store *s, int64_t new_id, int64_t old_id,
 	enum status st = STATUS_OK;
 	int rc;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		struct finding f = {
-			.dn = (const char *)sqlite3_column_text(stmt, 0),
-			.cn = (const char *)sqlite3_column_text(stmt, 1),
-			.objectclass =
-				(const char *)sqlite3_column_text(stmt, 2),
-			.objectguid =
-				(const char *)sqlite3_column_text(stmt, 3),
-			.attribute = (const char *)sqlite3_column_text(stmt, 4),
-			.value = (const char *)sqlite3_column_text(stmt, 5),
-			.rule = (const char *)sqlite3_column_text(stmt, 6),
-			.error = (const char *)sqlite3_column_text(stmt, 7),
-			.update = (const char *)sqlite3_column_text(stmt, 8),
-			.proposed_action =
-				(const char *)sqlite3_column_text(stmt, 9),
-			.status = (const char *)sqlite3_column_text(stmt, 11),
-		};
-		const char *sev = (const char *)sqlite3_column_text(stmt, 10);
-		if (sev == NULL || !finding_severity_parse(sev, &f.severity)) {
-			f.severity = FINDING_ERROR;
-		}
+		struct finding f;
+		row_finding(stmt, &f);
+		f.status = (const char *)sqlite3_column_text(stmt, 11);
 		st = fn(ctx, &f);
 		if (st != STATUS_OK) {
 			break;

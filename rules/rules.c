@@ -313,12 +313,43 @@ ruleset_load(const char *pack, const struct ruleset_opts *opts, enum status *st)
 	pcre2_set_match_limit(rs->mctx, 1000000);
 	pcre2_set_depth_limit(rs->mctx, 10000);
 
-	/* The digest covers both inputs that decide the findings. */
+	/*
+	 * The digest covers every input that decides the findings: the
+	 * pack, the TLD list and, when given, the rules switched off (in
+	 * pack order) and the verified domains (in order: the first is the
+	 * proposals').  Without options it is the pack's and the list's.
+	 */
 	struct sha256 h;
 	sha256_init(&h);
 	sha256_update(&h, xml, len);
 	sha256_update(&h, "\0", 1);
 	sha256_update(&h, tld, tldlen);
+	for (size_t k = 0; opts != NULL && opts->disable != NULL && k < 2;
+	     k++) {
+		size_t n = k == 0 ? rs->nchains : 1;
+		for (size_t i = 0; i < n; i++) {
+			const struct rule *rules =
+				k == 0 ? rs->chains[i].rules : rs->entry_rules;
+			size_t nr = k == 0 ? rs->chains[i].nrules
+					   : rs->nentry_rules;
+			for (size_t j = 0; j < nr; j++) {
+				for (const char *const *d = opts->disable; *d;
+				     d++) {
+					if (strcmp(*d, rules[j].id) == 0) {
+						sha256_update(&h, "\0-", 2);
+						sha256_update(
+							&h, rules[j].id,
+							strlen(rules[j].id));
+						break;
+					}
+				}
+			}
+		}
+	}
+	for (char **d = rs->domains; d != NULL && *d != NULL; d++) {
+		sha256_update(&h, "\0@", 2);
+		sha256_update(&h, *d, strlen(*d));
+	}
 	sha256_hex(&h, rs->hash);
 
 	build_attrs(rs);

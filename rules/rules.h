@@ -69,7 +69,11 @@ ruleset_free(struct ruleset *rs);
 const char *
 ruleset_name(const struct ruleset *rs);
 
-/* A hex digest of the pack's content (recorded with each scan). */
+/*
+ * A hex digest of what decides the findings (recorded with each scan):
+ * the pack's content and the TLD list, and the options' rules switched
+ * off and verified domains when there are any.
+ */
 const char *
 ruleset_hash(const struct ruleset *rs);
 

@@ -542,6 +542,39 @@ test_hostile(void)
 	ruleset_free(rs);
 }
 
+/* The scan's recorded digest tells scans with other options apart. */
+static void
+test_hash_options(void)
+{
+	enum status st;
+	const char *const dom1[] = {"contoso.com", NULL};
+	const char *const dom2[] = {"fabrikam.com", "contoso.com", NULL};
+	const char *const off[] = {"smtp.conflict", NULL};
+	const struct ruleset_opts o1 = {.domains = dom1};
+	const struct ruleset_opts o2 = {.domains = dom2};
+	const struct ruleset_opts o3 = {.disable = off};
+	const struct ruleset_opts none = {0};
+	struct ruleset *a = ruleset_load("multi-tenant", NULL, &st);
+	struct ruleset *b = ruleset_load("multi-tenant", &none, &st);
+	struct ruleset *c = ruleset_load("multi-tenant", &o1, &st);
+	struct ruleset *d = ruleset_load("multi-tenant", &o2, &st);
+	struct ruleset *e = ruleset_load("multi-tenant", &o3, &st);
+	struct ruleset *f = ruleset_load("multi-tenant", &o1, &st);
+	is_str(ruleset_hash(a), ruleset_hash(b),
+	       "no options: the pack's digest as before");
+	ok(strcmp(ruleset_hash(a), ruleset_hash(c)) != 0 &&
+		   strcmp(ruleset_hash(c), ruleset_hash(d)) != 0 &&
+		   strcmp(ruleset_hash(a), ruleset_hash(e)) != 0,
+	   "verified domains and rules switched off change the digest");
+	is_str(ruleset_hash(c), ruleset_hash(f), "the same options: the same");
+	ruleset_free(a);
+	ruleset_free(b);
+	ruleset_free(c);
+	ruleset_free(d);
+	ruleset_free(e);
+	ruleset_free(f);
+}
+
 static bool
 entry_kind(const char *check)
 {
@@ -633,6 +666,7 @@ main(void)
 {
 	log_set_level(LOG_LEVEL_QUIET);
 	test_builtin_packs();
+	test_hash_options();
 	test_pack_errors();
 	test_custom_entry_pack();
 	test_smtp_keys();

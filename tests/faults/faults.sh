@@ -266,7 +266,7 @@ fill() {
 	if [ "$avail" -gt "$2" ]; then
 		dd if=/dev/zero of="$1/filler" bs=1k count=$((avail - $2)) 2>/dev/null || true
 	fi
-	dd if=/dev/zero of="$1/filler2" bs=1k count=$2 2>/dev/null || true
+	dd if=/dev/zero of="$1/filler2" bs=1k count="$2" 2>/dev/null || true
 	[ "$2" -eq 0 ] || rm -f "$1/filler2"
 }
 

@@ -1289,7 +1289,8 @@ cmd_diff(int argc, char **argv)
 			old_scan.id, new_scan.id,
 			!same_source(&old_scan, &new_scan)
 				? "source (server, file or base DN)"
-				: "rule pack");
+				: "rule pack (or its --domain and --disable "
+				  "options)");
 		st = STATUS_ERR_USAGE;
 		goto out;
 	}

@@ -263,6 +263,45 @@ nameless_line(const char *text, unsigned long first)
 	return 0;
 }
 
+static bool
+has_prefix(const char *s, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return len >= n && strncasecmp(s, prefix, n) == 0;
+}
+
+/*
+ * The first line of the record that is a "-" separator right after the
+ * dn:, a control: or the changetype: line, or 0.  libldap 2.5's
+ * ldap_parse_ldif_record() dereferences NULL on that too (it is never
+ * valid: "-" ends a modification, and none has begun).
+ */
+static unsigned long
+early_separator_line(const char *text, unsigned long first)
+{
+	unsigned long line = first;
+	bool after_head = false;
+	for (const char *s = text; *s != '\0'; line++) {
+		size_t len = strcspn(s, "\n");
+		size_t l = len > 0 && s[len - 1] == '\r' ? len - 1 : len;
+		if (l == 1 && s[0] == '-') {
+			if (after_head) {
+				return line;
+			}
+			after_head = false;
+		} else if (len > 0 && s[0] != '#' && s[0] != ' ') {
+			after_head = has_prefix(s, l, "dn:") ||
+				     has_prefix(s, l, "control:") ||
+				     has_prefix(s, l, "changetype:");
+		}
+		s += len;
+		if (*s == '\n') {
+			s++;
+		}
+	}
+	return 0;
+}
+
 /* True if the record holds nothing but "version:" and comments. */
 static bool
 is_version_record(const char *text)
@@ -418,6 +457,13 @@ ldif_next(struct scan_ldif *l, struct scan_entry **entry)
 			LOG_ERR("%s:%lu: a value without an attribute name; fix "
 				"or remove the record and scan again",
 				l->path, nameless);
+			return STATUS_ERR_DIRECTORY;
+		}
+		unsigned long sep = early_separator_line(l->copy.buf, first);
+		if (sep != 0) {
+			LOG_ERR("%s:%lu: a '-' line where an attribute belongs; "
+				"fix or remove the record and scan again",
+				l->path, sep);
 			return STATUS_ERR_DIRECTORY;
 		}
 		unsigned long url = url_value_line(l->copy.buf, first);

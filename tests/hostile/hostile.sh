@@ -135,6 +135,8 @@ bad_ldif nameless-value 4 'a value without an attribute name'
 # libldap reports a record it never stored after a line of digits (an
 # entry ID) at the end of the file (found by fuzz-ldif).
 bad_ldif entry-id-only 1 'a line with only a number'
+# libldap 2.5 dereferences NULL on a "-" right after dn: (fuzz-ldif).
+bad_ldif separator-after-dn 4 "a '-' line where an attribute belongs"
 
 # Repeated attributes and values are data, not errors: each value is
 # checked, the repeated proxy address is a duplicate.

@@ -60,58 +60,32 @@ bail() {
 }
 
 # ---- the DC --------------------------------------------------------------
+# ad_ns CMD...: CMD where the DC's name resolves to 127.0.0.1 (a private
+# mount namespace, or a marked /etc/hosts line removed by ad_down).
+# shellcheck source=tests/ad/hosts.sh
+. "$AD_SRC/hosts.sh"
+
 # samba.sh without the lock's descriptor: the daemon would inherit it and
 # hold the lock after the test ends.
 ad_samba() { "$AD_SRC/samba.sh" "$@" 9>&-; }
 
+# load-contoso.sh (it starts samba) without the lock's descriptor either.
+ad_contoso() { AD_BIG_GROUP=$AD_BIG_GROUP "$AD_SRC/load-contoso.sh" "$@" 9>&-; }
+
 ad_down() {
 	ad_samba stop "$AD_DIR/dc" >/dev/null 2>&1 || true
-	if [ "${AD_NS_MODE:-}" = etc-hosts ]; then
-		# in place (sed -i would replace a bind-mounted /etc/hosts)
-		grep -vF "$AD_HOSTS_MARK" /etc/hosts > "$AD_WORK/hosts.new" &&
-			cat "$AD_WORK/hosts.new" > /etc/hosts
-	fi
+	ad_ns_down || true
 	[ -n "${AD_WORK:-}" ] && [ -z "${AD_KEEP:-}" ] && rm -rf "$AD_WORK"
 }
 
-# The fixture: Contoso as a domain controller export (fixtures/
-# gen-contoso.py --flavor ad) under the DC's base DN.
-ad_source_ldif() {
-	python3 "$AD_TOP/fixtures/gen-contoso.py" --flavor ad \
-		--base "DC=contoso,DC=test" \
-		--stats "$AD_DIR/data/contoso.stats.json" -o "$1"
-}
-
+# The Contoso fixture (fixtures/gen-contoso.py --flavor ad) provisioned
+# into a new DC: tests/ad/load-contoso.sh, which scripts/demo --ad runs too.
 ad_load() {
-	local data=$AD_DIR/data dc=$AD_DIR/dc
-	ad_samba stop "$dc" >/dev/null 2>&1 || true
-	rm -rf "$dc"
-	ad_samba start "$dc" > "$data/start.out" ||
-		bail "provisioning the Samba AD DC failed (see above)"
-	ad_samba stop "$dc"
-	# What a new DC already holds, and its schema's value ranges.
-	{
-		ldbsearch -H "$dc/private/sam.ldb" -b DC=contoso,DC=test \
-			'(objectClass=*)' dn
-		ldbsearch -H "$dc/private/sam.ldb" \
-			-b CN=Configuration,DC=contoso,DC=test '(objectClass=*)' dn
-	} 2>/dev/null | sed -n 's/^dn: //p' > "$data/existing.txt"
-	ldbsearch -H "$dc/private/sam.ldb" \
-		-b CN=Schema,CN=Configuration,DC=contoso,DC=test \
-		'(objectClass=attributeSchema)' lDAPDisplayName \
-		attributeSyntax rangeLower rangeUpper > "$data/schema.ldif" 2>/dev/null ||
-		bail "cannot read the DC's schema"
-	python3 "$AD_SRC/adapt-ldif.py" --base DC=contoso,DC=test \
-		--existing "$data/existing.txt" --schema "$data/schema.ldif" \
-		--big-group "$AD_BIG_GROUP" --extra "$data/extra.ldif" \
-		--modify "$data/modify.ldif" \
-		--report "$data/adapt.json" "$data/contoso.ldif" \
-		> "$data/load.ldif" || bail "adapting the fixture for Samba failed"
-	ad_samba load "$dc" "$data/load.ldif" "$data/modify.ldif" ||
-		bail "loading the fixture into Samba failed"
-	# The same objects as an LDIF export: the generator's file plus what
-	# the adapter added (the big group).
-	cat "$data/contoso.ldif" "$data/extra.ldif" > "$data/contoso-all.ldif"
+	local data=$AD_DIR/data rc=0
+	ad_contoso load "$AD_DIR/dc" "$data" 2> "$data/load.err" || rc=$?
+	cat "$data/load.err" >&2
+	[ "$rc" = 0 ] ||
+		bail "$(grep -m1 '^load-contoso.sh:' "$data/load.err" || echo "load-contoso.sh load failed")"
 }
 
 ad_up() {
@@ -123,9 +97,9 @@ ad_up() {
 	# also covers two people running the suite from one build dir).
 	exec 9> "$AD_DIR/lock"
 	flock -w 900 9 || bail "another test holds $AD_DIR/lock"
-	ad_source_ldif "$data/contoso.ldif" 2> "$data/gen.err" ||
+	ad_contoso gen "$data" 2> "$data/gen.err" ||
 		bail "fixtures/gen-contoso.py --flavor ad failed: $(tail -1 "$data/gen.err")"
-	stamp=$(cat "$AD_SRC/samba.sh" "$AD_SRC/adapt-ldif.py" \
+	stamp=$(cat "$AD_SRC/samba.sh" "$AD_SRC/load-contoso.sh" "$AD_SRC/adapt-ldif.py" \
 		"$AD_TOP/fixtures/ad/exchange-schema.ldif" "$data/contoso.ldif" |
 		sha256sum | cut -d' ' -f1)
 	if [ "$(cat "$AD_DIR/dc/.loaded" 2>/dev/null)" != "$stamp" ]; then
@@ -145,38 +119,10 @@ ad_up() {
 	: > "$AD_WORK/ldap.conf"
 	export LDAPCONF=$AD_WORK/ldap.conf LDAPRC=$AD_WORK/ldaprc
 	export PYTHONDONTWRITEBYTECODE=1
-	ad_ns_setup
-}
-
-# ad_ns CMD...: runs CMD where the DC's name dc1.contoso.test resolves to
-# 127.0.0.1: a private mount namespace with $AD_HOSTS bind-mounted over
-# /etc/hosts.  The machine's own /etc/hosts is never changed.  TLS checks
-# the certificate Samba made for that name; Kerberos needs it for the
-# service principal ldap/dc1.contoso.test.
-# Where mount namespaces are not allowed (a container without
-# CAP_SYS_ADMIN), or AD_FORCE_ETC_HOSTS is set, ad_up adds one marked line
-# to /etc/hosts instead and ad_down removes it again.
-AD_HOSTS_MARK='# syncready tests/ad (removed when the test ends)'
-ad_ns() {
-	if [ "${AD_NS_MODE:-ns}" = etc-hosts ]; then
-		"$@"
-		return
-	fi
-	unshare --mount --propagation private -- /bin/sh -c \
-		'mount --bind "$0" /etc/hosts && exec "$@"' "$AD_HOSTS" "$@"
-}
-
-ad_ns_setup() {
-	if [ -z "${AD_FORCE_ETC_HOSTS:-}" ] && unshare --mount --propagation private -- /bin/sh -c \
-		'mount --bind "$0" /etc/hosts' "$AD_HOSTS" 2>/dev/null; then
-		AD_NS_MODE=ns
-		return
-	fi
-	AD_NS_MODE=etc-hosts
-	diag "no mount namespace here: adding $AD_DC_FQDN to /etc/hosts until the test ends"
-	grep -qF "$AD_HOSTS_MARK" /etc/hosts ||
-		printf '127.0.0.1 %s %s\n' "$AD_DC_FQDN" "$AD_HOSTS_MARK" >> /etc/hosts ||
+	ad_ns_setup ||
 		bail "cannot make $AD_DC_FQDN resolve: no mount namespace and /etc/hosts is read-only"
+	[ "$AD_NS_MODE" = ns ] ||
+		diag "no mount namespace here: adding $AD_DC_FQDN to /etc/hosts until the test ends"
 }
 
 # ldapsearch over LDAPS with Samba's CA, as Administrator.

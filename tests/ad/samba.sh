@@ -11,6 +11,8 @@
 #                                 as isCriticalSystemObject, relax control)
 #   samba.sh stop  DIR            stop the DC started from DIR
 #   samba.sh env   DIR            print the KEY=value bind info
+#   samba.sh ports                fail, naming them, when any of the DC's
+#                                 ports is taken (start checks the same)
 #
 # Everything lives under DIR: smb.conf, the databases, logs, the pid file,
 # a krb5.conf and a hosts file for clients.  Nothing under /etc, /var or
@@ -41,7 +43,7 @@ SCHEMA_LDIF=$top/fixtures/ad/exchange-schema.ldif
 die() { echo "samba.sh: $*" >&2; exit 1; }
 say() { echo "samba.sh: $*" >&2; }
 
-usage() { sed -n '4,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '4,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 need_tools() {
 	local t missing=()
@@ -78,6 +80,13 @@ taken_ports() {
 		fi
 	done
 	echo "${out# }"
+}
+
+check_ports() {
+	local busy
+	busy=$(taken_ports)
+	[ -z "$busy" ] ||
+		die "port(s) $busy already in use on this machine; Samba's ports are fixed ($PORTS), so another DC or directory server must be stopped first"
 }
 
 ldap_up() {
@@ -123,7 +132,8 @@ src = open(f).read()
 head, _, rest = src.partition("[global]")
 glob = re.split(r"\n\[", rest, maxsplit=1)[0]   # [global] only: no shares
 drop = re.compile(r"\s*(server services|interfaces|bind interfaces only|"
-                  r"disable netbios|log file|log level|logging|pid directory|"
+                  r"disable netbios|log file|log level|max log size|logging|"
+                  r"pid directory|"
                   r"ncalrpc dir|winbindd socket directory|"
                   r"ntp signd socket directory|usershare path|"
                   r"dns update command|spn update command|nsupdate command|"
@@ -138,6 +148,9 @@ lines += ["\t%s = %s" % kv for kv in [
     # request per page, which is how the tests see what a client asked for
     # (Samba itself neither caps pages at 1000 nor values at 1500).
     ("log level", "10"),
+    # Never rotated while it runs (a test reading the lines since its
+    # mark would miss those moved to log.samba.old); start rotates it.
+    ("max log size", "0"),
     ("pid directory", d + "/run"), ("ncalrpc dir", d + "/run/ncalrpc"),
     ("winbindd socket directory", d + "/run/winbindd"),
     ("ntp signd socket directory", d + "/run/ntp_signd"),
@@ -244,7 +257,7 @@ EOF
 }
 
 cmd_start() {
-	local d=$1 p i t0=$SECONDS busy
+	local d=$1 p i t0=$SECONDS
 	need_tools
 	mkdir -p "$d"
 	d=$(cd "$d" && pwd)
@@ -253,14 +266,16 @@ cmd_start() {
 		print_env "$d"
 		return 0
 	fi
-	busy=$(taken_ports)
-	[ -z "$busy" ] ||
-		die "port(s) $busy already in use on this machine; Samba's ports are fixed (389 636 3268 3269 88 464), so another DC or directory server must be stopped first"
+	check_ports
 	[ -e "$d/.provisioned" ] || provision "$d"
 	write_conf "$d"
 	write_client_conf "$d"
 	printf '%s' "$ADMIN_PW" > "$d/admin.pw"
 	chmod 600 "$d/admin.pw"
+	# One start's lines per log, so that it stays small without rotation.
+	if [ -f "$d/log/log.samba" ]; then
+		mv -f "$d/log/log.samba" "$d/log/log.samba.old"
+	fi
 	# -l before smb.conf is read: else samba first creates /var/log/samba.
 	samba -s "$d/etc/smb.conf" -D -l "$d/log" ||
 		die "samba failed to start (see $d/log)"
@@ -342,6 +357,7 @@ cmd_load() {
 	fi
 }
 
+[ "${1:-}" = ports ] && [ $# = 1 ] && { check_ports; exit 0; }
 [ $# -ge 2 ] || usage
 case $1 in
 start) cmd_start "$2" ;;

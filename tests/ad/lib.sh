@@ -65,6 +65,9 @@ bail() {
 # shellcheck source=tests/ad/hosts.sh
 . "$AD_SRC/hosts.sh"
 
+# The machine-wide lock of Samba's fixed ports (scripts/demo --ad too).
+AD_LOCK=${SYNCREADY_SAMBA_LOCK:-/tmp/syncready-samba-dc.lock}
+
 # samba.sh without the lock's descriptor: the daemon would inherit it and
 # hold the lock after the test ends.
 ad_samba() { "$AD_SRC/samba.sh" "$@" 9>&-; }
@@ -93,10 +96,11 @@ ad_up() {
 	mkdir -p "$data"
 	AD_WORK=$(mktemp -d "$AD_DIR/work.XXXXXX")
 	trap ad_down EXIT
-	# One test at a time owns the DC (meson runs them serially; this
-	# also covers two people running the suite from one build dir).
-	exec 9> "$AD_DIR/lock"
-	flock -w 900 9 || bail "another test holds $AD_DIR/lock"
+	# One DC at a time on this machine: Samba's ports are fixed, so the
+	# lock is machine-wide (every build dir, and scripts/demo --ad, take
+	# it), not per build dir; meson runs this suite's tests serially.
+	exec 9> "$AD_LOCK"
+	flock -w 900 9 || bail "another Samba AD DC holds $AD_LOCK for too long"
 	ad_contoso gen "$data" 2> "$data/gen.err" ||
 		bail "fixtures/gen-contoso.py --flavor ad failed: $(tail -1 "$data/gen.err")"
 	stamp=$(cat "$AD_SRC/samba.sh" "$AD_SRC/load-contoso.sh" "$AD_SRC/adapt-ldif.py" \

@@ -152,6 +152,7 @@ def dn_norm(dn):
         else:
             out.append(v)
     return out.decode("utf-8", "replace").lower()
+csv.field_size_limit(sys.maxsize)  # directory values may be megabytes
 with open(sys.argv[1], encoding="utf-8-sig", newline="") as f:
     rows = list(csv.reader(f))
 if not rows:

@@ -98,6 +98,28 @@ check "hostile.ldif: both scans give the same CSV" cmp -s "$T/r1.csv" "$T/r2.csv
 check "hostile.ldif: the first scan's CSV is the --report-dir one" \
 	cmp -s "$T/r1.csv" "$T/rep/findings.csv"
 
+# ---- the same values over LDAP ----------------------------------------------
+# slapd serves what its syntaxes accept (hostile-slapd.ldif: no invalid
+# UTF-8 or NULs): the crawler's BER path must give the LDIF path's rows.
+export BASE_DN=DC=hostile,DC=test # slapd.sh's suffix
+start_slapd slapd "$T/gen/hostile-slapd.ldif"
+run_sr "$T/hl.out" "$T/hl.err" scan --db "$T/hl.db" --report-dir "$T/hl-rep" \
+	--uri "$LDAP_URI" --starttls --ca-file "$CA_FILE" --bind-dn "$BIND_DN" \
+	--password-file "$BIND_PW_FILE" --base "$BASE_DN" --page-size 7
+is "$RC" 0 "hostile over LDAP: the scan succeeds"
+[ "$RC" = 0 ] || diag_file "$T/hl.err"
+check "hostile over LDAP: no sanitizer report" no_sanitizer_report "$T/hl.err"
+run_sr "$T/hf.out" "$T/hf.err" scan --db "$T/hf.db" --ldif "$T/gen/hostile-slapd.ldif" \
+	--report-dir "$T/hf-rep"
+is "$RC" 0 "hostile-slapd.ldif: the scan succeeds"
+check "hostile over LDAP: thousands of findings ($(scan_field "$T/hl.db" findings))" \
+	test "$(scan_field "$T/hl.db" findings)" -gt 10000
+csv_rows "$T/hl-rep/findings.csv" >"$T/hl.rows"
+csv_rows "$T/hf-rep/findings.csv" >"$T/hf.rows"
+check "hostile over LDAP: the same rows as the LDIF of the same directory" \
+	cmp -s "$T/hl.rows" "$T/hf.rows"
+cmp -s "$T/hl.rows" "$T/hf.rows" || diff "$T/hl.rows" "$T/hf.rows" | head -5 | cut -c1-200 | sed 's/^/# /'
+
 # ---- no finding at all: empty tables and lists in every report -------------
 # (Under the sanitizers this caught qsort() called with NULL for an empty
 # list in report/html.c and rules/beyond.c.)

@@ -27,6 +27,7 @@ struct scan_crawl {
 	int page_size;
 	int timeout;
 	volatile sig_atomic_t *cancel;
+	volatile sig_atomic_t *stop; /* ends quietly (scan_crawl_set_flags) */
 	const struct scan_attrs *attrs;
 	char **search_attrs;   /* what the search asks for */
 	int msgid;             /* the page being read; -1 between pages */
@@ -490,6 +491,9 @@ next_message(struct scan_crawl *c, LDAPMessage **msg, int *type)
 {
 	long waited_ms = 0;
 	for (;;) {
+		if (c->stop != NULL && *c->stop) {
+			return STATUS_ERR_INTERRUPTED;
+		}
 		if (c->cancel != NULL && *c->cancel) {
 			LOG_ERR("scan of %s interrupted; it is incomplete",
 				c->uri);
@@ -617,6 +621,14 @@ scan_crawl_next(struct scan_crawl *c, struct scan_entry **entry)
 	}
 	c->failed = crawl_next(c, entry);
 	return c->failed;
+}
+
+void
+scan_crawl_set_flags(struct scan_crawl *c, volatile sig_atomic_t *cancel,
+		     volatile sig_atomic_t *stop)
+{
+	c->cancel = cancel;
+	c->stop = stop;
 }
 
 size_t

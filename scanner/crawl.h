@@ -71,6 +71,17 @@ scan_crawl_new(LDAP *ld, const struct scan_crawl_opts *opts,
 enum status
 scan_crawl_next(struct scan_crawl *c, struct scan_entry **entry);
 
+/*
+ * The flags the crawl watches from now on (either may be NULL): cancel
+ * ends it with STATUS_ERR_INTERRUPTED and a message, as the one given to
+ * scan_crawl_new(); stop ends it the same way within SCAN_POLL_MS but
+ * quietly, for a reader thread whose caller watches the cancel flag and
+ * says itself that the scan was interrupted (scanner/source.c).
+ */
+void
+scan_crawl_set_flags(struct scan_crawl *c, volatile sig_atomic_t *cancel,
+		     volatile sig_atomic_t *stop);
+
 /* Continuation references seen so far; valid until scan_crawl_free(). */
 size_t
 scan_crawl_references(const struct scan_crawl *c, const char *const **refs);

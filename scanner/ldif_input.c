@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <lber.h>
@@ -25,7 +26,8 @@ struct scan_ldif {
 	char *path;
 	const struct scan_attrs *attrs;
 	volatile sig_atomic_t *cancel;
-	char *buf; /* libldap's record buffer, reused */
+	volatile sig_atomic_t *stop; /* ends quietly (scan_ldif_set_flags) */
+	char *buf;                   /* libldap's record buffer, reused */
 	int buflen;
 	unsigned long lineno; /* last line read */
 	size_t bad;
@@ -73,6 +75,21 @@ scan_ldif_free(struct scan_ldif *l)
 	ldif_close(l->fp);
 	free(l->path);
 	free(l);
+}
+
+void
+scan_ldif_set_flags(struct scan_ldif *l, volatile sig_atomic_t *cancel,
+		    volatile sig_atomic_t *stop)
+{
+	l->cancel = cancel;
+	l->stop = stop;
+}
+
+bool
+scan_ldif_is_file(const struct scan_ldif *l)
+{
+	struct stat sb;
+	return fstat(fileno(l->fp->fp), &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
 size_t
@@ -302,6 +319,100 @@ early_separator_line(const char *text, unsigned long first)
 	return 0;
 }
 
+static bool
+is_b64_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
+/*
+ * True if libldap will certainly parse the record without complaint: it
+ * starts with dn, every line is "type: value" or "type:: base64" with a
+ * well-formed base64 value (continuation lines included), and there are
+ * no comments, URLs, change types or controls.  Such records (all of an
+ * ordinary export) are parsed without silencing stderr; only the others
+ * pay for the dup2() calls of quiet_begin() and quiet_end(), which would
+ * also swallow what another thread writes meanwhile.
+ */
+static bool
+record_is_plain(const char *text)
+{
+	bool first = true;
+	bool b64 = false; /* the logical line is a base64 value */
+	size_t nb64 = 0;  /* its base64 characters so far */
+	size_t pad = 0;   /* '=' at its end */
+	for (const char *s = text; *s != '\0';) {
+		const char *end = strchr(s, '\n');
+		if (end == NULL) {
+			end = s + strlen(s);
+		}
+		size_t len = (size_t)(end - s);
+		const char *v = s;
+		if (len > 0 && s[0] == ' ') {
+			/* A continuation: only base64 needs checking. */
+			v = s + 1;
+		} else {
+			if (b64 &&
+			    ((nb64 + pad) % 4 != 0 || pad > 2 || nb64 == 0)) {
+				return false;
+			}
+			b64 = false;
+			nb64 = pad = 0;
+			size_t t = 0;
+			while (s + t < end && ((s[t] >= 'A' && s[t] <= 'Z') ||
+					       (s[t] >= 'a' && s[t] <= 'z') ||
+					       (s[t] >= '0' && s[t] <= '9') ||
+					       s[t] == '-' || s[t] == ';')) {
+				t++;
+			}
+			if (t == 0 || s + t == end || s[t] != ':') {
+				return false;
+			}
+			bool dn = t == 2 && strncasecmp(s, "dn", 2) == 0;
+			if (first != dn ||
+			    (t == 10 &&
+			     strncasecmp(s, "changetype", 10) == 0) ||
+			    (t == 7 && strncasecmp(s, "control", 7) == 0) ||
+			    (t == 7 && strncasecmp(s, "version", 7) == 0)) {
+				return false;
+			}
+			first = false;
+			v = s + t + 1;
+			if (v < end && *v == '<') {
+				return false;
+			}
+			if (v < end && *v == ':') {
+				b64 = true;
+				v++;
+				while (v < end && *v == ' ') {
+					v++;
+				}
+			} else {
+				v = end;
+			}
+		}
+		for (; b64 && v < end; v++) {
+			if (*v == '=' && nb64 > 0) {
+				pad++;
+			} else if (pad == 0 && is_b64_char((unsigned char)*v)) {
+				nb64++;
+			} else {
+				return false;
+			}
+		}
+		if (!b64 && len > 0 && s[0] == ' ' && first) {
+			return false;
+		}
+		s = end;
+		if (*s == '\n') {
+			s++;
+		}
+	}
+	return !first && !(b64 && ((nb64 + pad) % 4 != 0 || nb64 == 0)) &&
+	       pad <= 2;
+}
+
 /* True if the record holds nothing but "version:" and comments. */
 static bool
 is_version_record(const char *text)
@@ -327,8 +438,9 @@ static unsigned long
 count_lines(const char *s)
 {
 	unsigned long n = 0;
-	for (; *s != '\0'; s++) {
-		n += *s == '\n';
+	while ((s = strchr(s, '\n')) != NULL) {
+		n++;
+		s++;
 	}
 	return n;
 }
@@ -408,6 +520,9 @@ ldif_next(struct scan_ldif *l, struct scan_entry **entry)
 {
 	*entry = NULL;
 	for (;;) {
+		if (l->stop != NULL && *l->stop) {
+			return STATUS_ERR_INTERRUPTED;
+		}
 		if (l->cancel != NULL && *l->cancel) {
 			LOG_ERR("reading %s interrupted; the scan is "
 				"incomplete",
@@ -449,39 +564,62 @@ ldif_next(struct scan_ldif *l, struct scan_entry **entry)
 		 */
 		unsigned long first = l->lineno - count_lines(l->buf) + 1 -
 				      (feof(l->fp->fp) ? 0 : 1);
+		/*
+		 * A plain record (nearly all) certainly parses: no copy for
+		 * error messages, no passes looking for what libldap chokes
+		 * on, no silenced stderr.
+		 */
+		bool plain = record_is_plain(l->buf);
+		size_t len = strlen(l->buf);
 		strbuf_reset(&l->copy);
-		strbuf_addstr(&l->copy, l->buf);
-
-		unsigned long nameless = nameless_line(l->copy.buf, first);
-		if (nameless != 0) {
-			LOG_ERR("%s:%lu: a value without an attribute name; fix "
-				"or remove the record and scan again",
-				l->path, nameless);
-			return STATUS_ERR_DIRECTORY;
+		if (!plain) {
+			strbuf_add(&l->copy, l->buf, len);
+			unsigned long nameless =
+				nameless_line(l->copy.buf, first);
+			if (nameless != 0) {
+				LOG_ERR("%s:%lu: a value without an attribute name; fix "
+					"or remove the record and scan again",
+					l->path, nameless);
+				return STATUS_ERR_DIRECTORY;
+			}
+			unsigned long sep =
+				early_separator_line(l->copy.buf, first);
+			if (sep != 0) {
+				LOG_ERR("%s:%lu: a '-' line where an attribute belongs; "
+					"fix or remove the record and scan again",
+					l->path, sep);
+				return STATUS_ERR_DIRECTORY;
+			}
+			unsigned long url = url_value_line(l->copy.buf, first);
+			if (url != 0) {
+				LOG_ERR("%s:%lu: the value is a URL to fetch ('attr:<'); "
+					"an export must hold its values: export again "
+					"without URL values",
+					l->path, url);
+				return STATUS_ERR_DIRECTORY;
+			}
 		}
-		unsigned long sep = early_separator_line(l->copy.buf, first);
-		if (sep != 0) {
-			LOG_ERR("%s:%lu: a '-' line where an attribute belongs; "
-				"fix or remove the record and scan again",
-				l->path, sep);
-			return STATUS_ERR_DIRECTORY;
-		}
-		unsigned long url = url_value_line(l->copy.buf, first);
-		if (url != 0) {
-			LOG_ERR("%s:%lu: the value is a URL to fetch ('attr:<'); "
-				"an export must hold its values: export again "
-				"without URL values",
-				l->path, url);
-			return STATUS_ERR_DIRECTORY;
-		}
-		struct berval rbuf = {.bv_len = l->copy.len, .bv_val = l->buf};
+		struct berval rbuf = {.bv_len = len, .bv_val = l->buf};
 		LDIFRecord lr;
 		memset(&lr, 0, sizeof(lr));
-		quiet_begin(l);
+		if (!plain) {
+			quiet_begin(l);
+		}
 		rc = ldap_parse_ldif_record(&rbuf, first - 1, &lr, l->path,
 					    LDIF_DEFAULT_ADD |
 						    LDIF_NO_CONTROLS);
-		quiet_end(l);
+		if (!plain) {
+			quiet_end(l);
+		}
+		if (rc != LDAP_SUCCESS && plain) {
+			/* record_is_plain() was wrong: libldap has said why,
+			 * and the text is gone. */
+			LOG_ERR("%s:%lu: not a valid LDIF record (%s); fix or "
+				"remove the record and scan again",
+				l->path, first, ldap_err2string(rc));
+			ldap_ldif_record_done(&lr);
+			return STATUS_ERR_DIRECTORY;
+		}
 		if (rc != LDAP_SUCCESS) {
 			log_bad_record(l, first, rc);
 			ldap_ldif_record_done(&lr);
@@ -489,7 +627,8 @@ ldif_next(struct scan_ldif *l, struct scan_entry **entry)
 		}
 		struct scan_entry *e = NULL;
 		bool keep = false;
-		if (lr.lr_dn.bv_val == NULL && is_version_record(l->copy.buf)) {
+		if (lr.lr_dn.bv_val == NULL && !plain &&
+		    is_version_record(l->copy.buf)) {
 			/* "version: 1" alone: nothing to read. */
 		} else if (lr.lr_dn.bv_val == NULL) {
 			LOG_ERR("%s:%lu: the record has no 'dn:' line; fix or "

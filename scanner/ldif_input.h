@@ -35,6 +35,22 @@ enum status
 scan_ldif_next(struct scan_ldif *l, struct scan_entry **entry);
 
 /* Records that were not entries and were passed over with a warning. */
+/*
+ * The flags the reader watches from now on, as scan_crawl_set_flags():
+ * cancel ends it with a message, stop quietly, before the next record.
+ */
+void
+scan_ldif_set_flags(struct scan_ldif *l, volatile sig_atomic_t *cancel,
+		    volatile sig_atomic_t *stop);
+
+/*
+ * True if the input is a regular file: reading it never waits for
+ * someone else (a pipe or a FIFO can, and a thread blocked there could
+ * not be stopped).
+ */
+bool
+scan_ldif_is_file(const struct scan_ldif *l);
+
 size_t
 scan_ldif_bad_entries(const struct scan_ldif *l);
 

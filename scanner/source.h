@@ -21,6 +21,12 @@
 #define SCAN_RANGE_WINDOW 1500
 #define SCAN_DEFAULT_TIMEOUT 30
 /*
+ * Entries a reader thread takes ahead of the caller (scan_source_next()):
+ * about one AD page, so the next page is asked for while the caller works
+ * on this one.
+ */
+#define SCAN_PREFETCH_ENTRIES 1024
+/*
  * The default filter: what Entra Connect syncs and IdFix reads, users,
  * contacts, inetOrgPersons (objectCategory person) and groups; computers
  * have objectCategory computer.
@@ -78,7 +84,15 @@ scan_source_ldif_new(const char *path, const char *const *attrs,
 /*
  * The next entry, owned by the caller (scan_entry_free()).  *entry is
  * NULL at the end.  A failure (connection lost, bad LDIF record) is
- * logged once and returned; the entries handed out so far stay valid.
+ * logged once and returned, after every entry read before it; the entries
+ * handed out so far stay valid.  A set cancel flag ends the source with
+ * STATUS_ERR_INTERRUPTED at the next call.
+ *
+ * Entries are read ahead by a thread of the source (at most
+ * SCAN_PREFETCH_ENTRIES of them) from the first call on, so that reading
+ * and the caller's work overlap; the source's other functions are called
+ * from the caller's thread only, and scan_source_references() and
+ * scan_source_bad_entries() are final once *entry came back NULL.
  */
 enum status
 scan_source_next(struct scan_source *src, struct scan_entry **entry);

@@ -16,6 +16,7 @@ static const char *const always[] = {
 
 struct scan_attrs {
 	char **names; /* NULL-terminated */
+	size_t *lens; /* strlen() of each name: most look-ups end there */
 	size_t n;
 };
 
@@ -26,6 +27,8 @@ add(struct scan_attrs *a, const char *name)
 		return;
 	}
 	a->names = xreallocarray(a->names, a->n + 2, sizeof(*a->names));
+	a->lens = xreallocarray(a->lens, a->n + 1, sizeof(*a->lens));
+	a->lens[a->n] = strlen(name);
 	a->names[a->n++] = xstrdup(name);
 	a->names[a->n] = NULL;
 }
@@ -54,6 +57,7 @@ scan_attrs_free(struct scan_attrs *a)
 		free(a->names[i]);
 	}
 	free(a->names);
+	free(a->lens);
 	free(a);
 }
 
@@ -61,7 +65,7 @@ const char *
 scan_attrs_match(const struct scan_attrs *a, const char *name, size_t len)
 {
 	for (size_t i = 0; i < a->n; i++) {
-		if (strlen(a->names[i]) == len &&
+		if (a->lens[i] == len &&
 		    strncasecmp(a->names[i], name, len) == 0) {
 			return a->names[i];
 		}

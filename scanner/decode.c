@@ -79,10 +79,78 @@ replace_value(struct scan_value *v, const char *text)
 	v->len = strlen(text);
 }
 
+/*
+ * True if scan_dn_normalize(dn) would return dn unchanged: RDNs of one
+ * upper-case type and one value each, separated by bare commas, whose
+ * values escape exactly the characters that the normal form escapes and
+ * no other.  Nearly every DN that AD or an export sends looks like this;
+ * the others (lower-case types, spaces after commas, hex escapes,
+ * multi-valued RDNs…) take the slow way through ldap_str2dn().
+ */
+static bool
+dn_is_normal(const char *dn)
+{
+	const unsigned char *s = (const unsigned char *)dn;
+	if (*s == '\0') {
+		return false;
+	}
+	for (;;) {
+		/* The type: upper-case letters, digits and '-', then '='. */
+		const unsigned char *t = s;
+		while ((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		       *s == '-') {
+			s++;
+		}
+		if (s == t || *s != '=' || !(*t >= 'A' && *t <= 'Z')) {
+			return false;
+		}
+		s++;
+		/* The value, up to a bare comma or the end. */
+		const unsigned char *v = s;
+		for (;;) {
+			unsigned char c = *s;
+			if (c == '\0' || c == ',') {
+				break;
+			}
+			if (c == '\\') {
+				unsigned char n = s[1];
+				bool first = s == v;
+				bool last = s[2] == '\0' || s[2] == ',';
+				/* Only what escape_value() escapes, where it
+				 * does. */
+				if (!(n == ',' || n == '+' || n == '"' ||
+				      n == '\\' || n == '<' || n == '>' ||
+				      n == ';' || n == '=' ||
+				      (n == '#' && first) ||
+				      (n == ' ' && (first || last)))) {
+					return false;
+				}
+				s += 2;
+				continue;
+			}
+			if (c < 0x20 || c == 0x7f || c == '+' || c == '"' ||
+			    c == '<' || c == '>' || c == ';' || c == '=' ||
+			    (c == '#' && s == v) ||
+			    (c == ' ' &&
+			     (s == v || s[1] == '\0' || s[1] == ','))) {
+				return false;
+			}
+			s++;
+		}
+		if (s == v) {
+			return false;
+		}
+		if (*s == '\0') {
+			return true;
+		}
+		s++; /* the comma */
+	}
+}
+
 void
 scan_entry_decode(struct scan_entry *e)
 {
-	char *dn = scan_dn_normalize(e->dn);
+	char *dn = dn_is_normal(e->dn) ? NULL : scan_dn_normalize(e->dn);
 	if (dn != NULL) {
 		free(e->dn);
 		e->dn = dn;

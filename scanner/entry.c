@@ -40,8 +40,15 @@ scan_entry_free(struct scan_entry *e)
 static struct scan_attr *
 find(const struct scan_entry *e, const char *name)
 {
+	/*
+	 * The rules look attributes up by name many times per entry: a
+	 * first letter that differs (ASCII case folded) rules most out
+	 * before strcasecmp().
+	 */
+	unsigned char c0 = (unsigned char)name[0] | 0x20;
 	for (size_t i = 0; i < e->nattrs; i++) {
-		if (strcasecmp(e->attrs[i].name, name) == 0) {
+		if (((unsigned char)e->attrs[i].name[0] | 0x20) == c0 &&
+		    strcasecmp(e->attrs[i].name, name) == 0) {
 			return &e->attrs[i];
 		}
 	}

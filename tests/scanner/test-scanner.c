@@ -165,6 +165,54 @@ test_dn_normalize(void)
 	   "a BER-encoded value is left alone");
 }
 
+/*
+ * scan_entry_decode() leaves a DN already in AD's spelling as it is
+ * without asking libldap: whichever way it takes, the DN it keeps is the
+ * one scan_dn_normalize() gives (or the DN itself when that refuses it).
+ */
+static void
+test_decode_dn(void)
+{
+	static const char *const dns[] = {
+		"CN=Lee\\, Michael,OU=Sales,DC=contoso,DC=com",
+		"cn=Lee\\, Michael,ou=Sales,dc=contoso,dc=com",
+		"CN=a, DC=x",
+		"CN=\\#a,DC=x",
+		"CN=a\\#,DC=x",
+		"CN=#a,DC=x",
+		"CN=a#,DC=x",
+		"CN=\\ a,DC=x",
+		"CN=a\\ ,DC=x",
+		"CN=a\\ b,DC=x",
+		"CN=a b,DC=x",
+		"CN= a,DC=x",
+		"CN=a+SN=b,DC=x",
+		"CN=a\\+b,DC=x",
+		"CN=a\\0Ab,DC=x",
+		"CN=a\\2Cb,DC=x",
+		"CN=J\xc3\xb6rg,DC=x",
+		"CN=\xff\xfe,DC=x",
+		"CN=a\\\\b,DC=x",
+		"CN=a\\\"b,DC=x",
+		"CN=a=b,DC=x",
+		"CN=a\\=b,DC=x",
+		"OU=Research & Development,DC=x",
+		"CN=,DC=x",
+		"CN=a,",
+		"2.5.4.3=a,DC=x",
+		"CN=a;DC=x",
+		"",
+	};
+	for (size_t i = 0; i < sizeof(dns) / sizeof(*dns); i++) {
+		char *want = scan_dn_normalize(dns[i]);
+		struct scan_entry *e = scan_entry_new(dns[i]);
+		scan_entry_decode(e);
+		is_str(e->dn, want != NULL ? want : dns[i], dns[i]);
+		scan_entry_free(e);
+		free(want);
+	}
+}
+
 static void
 test_attrs(void)
 {
@@ -538,6 +586,7 @@ main(void)
 	test_range_parse();
 	test_decode();
 	test_dn_normalize();
+	test_decode_dn();
 	test_attrs();
 	test_default_filter();
 	test_ldif();

@@ -493,9 +493,15 @@ held_add(struct held **h, size_t *n, const char *ns, const char *attribute,
 	 const char *value, const char *addr, int order)
 {
 	char *folded = text_fold(addr);
+	/* ns ":" folded, without printf's cost (once per address). */
+	size_t nl = strlen(ns), fl = strlen(folded);
+	char *key = xmalloc(nl + 1 + fl + 1);
+	memcpy(key, ns, nl);
+	key[nl] = ':';
+	memcpy(key + nl + 1, folded, fl + 1);
 	*h = xreallocarray(*h, *n + 1, sizeof(**h));
 	(*h)[(*n)++] = (struct held){
-		.key = xasprintf("%s:%s", ns, folded),
+		.key = key,
 		.attribute = attribute,
 		.value = value,
 		.order = order,

@@ -1,5 +1,6 @@
 #include "rules/text.h"
 
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -286,10 +287,21 @@ const char *
 text_strcasestr(const char *hay, const char *needle)
 {
 	size_t n = strlen(needle);
-	for (; *hay; hay++) {
+	if (n == 0) {
+		return hay;
+	}
+	/*
+	 * Only where the first byte matches, in either case, is the rest
+	 * compared: strpbrk() skips the other positions quickly (this runs
+	 * on every DN and every address).
+	 */
+	char first[3] = {(char)tolower((unsigned char)needle[0]),
+			 (char)toupper((unsigned char)needle[0]), '\0'};
+	for (hay = strpbrk(hay, first); hay != NULL;
+	     hay = strpbrk(hay + 1, first)) {
 		if (strncasecmp(hay, needle, n) == 0) {
 			return hay;
 		}
 	}
-	return n == 0 ? hay : NULL;
+	return NULL;
 }

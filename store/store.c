@@ -864,7 +864,11 @@ store_add_finding(struct store *s, int64_t scan_id, const struct finding *f)
 	if (st != STATUS_OK) {
 		return st;
 	}
-	return batch_row_end(s);
+	/*
+	 * Candidates go to the temporary table, which a commit does not make
+	 * durable: only rows of the database file count towards a batch.
+	 */
+	return candidate ? STATUS_OK : batch_row_end(s);
 }
 
 static double

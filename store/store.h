@@ -24,8 +24,15 @@ struct store;
 /* The database used when no --db is given (path NULL below). */
 #define STORE_DEFAULT_PATH "syncready.db"
 
-/* Rows written per transaction while a scan runs. */
-#define STORE_BATCH_ROWS 10000
+/*
+ * Rows of the database file written per transaction while a scan runs
+ * (duplicate candidates live in a temporary table and do not count).
+ * Every commit rewrites the index pages its rows touched, and object keys
+ * are random: at a million objects, batches of 10,000 rows of every kind
+ * wrote 16 GB to the WAL for a 390 MB database, these 4 GB (BENCHMARKS.md).
+ * A scan that dies loses at most one batch, and is failed anyway.
+ */
+#define STORE_BATCH_ROWS 100000
 
 /*
  * Opens (creating and migrating as needed) the database at path (NULL:

@@ -427,35 +427,6 @@ same_source(const struct store_scan *a, const struct store_scan *b)
 	       same_str(a->source, b->source) && same_str(a->base, b->base);
 }
 
-/*
- * The newest complete scan of the same source before scan, copied into
- * *prev; false if there is none (or the database cannot be read, which
- * is logged).  Unlike store_get_previous(), "none" is not an error here.
- */
-static bool
-store_has_previous(struct store *store, const struct store_scan *scan,
-		   struct store_scan *prev)
-{
-	struct store_scan *scans = NULL;
-	size_t n = 0;
-	bool found = false;
-	if (store_list_scans(store, &scans, &n) != STATUS_OK) {
-		return false;
-	}
-	for (size_t i = n; i-- > 0;) {
-		if (scans[i].id < scan->id &&
-		    strcmp(scans[i].state, "complete") == 0 &&
-		    same_source(&scans[i], scan)) {
-			*prev = scans[i];
-			memset(&scans[i], 0, sizeof(scans[i]));
-			found = true;
-			break;
-		}
-	}
-	store_scans_free(scans, n);
-	return found;
-}
-
 static enum status
 count_status_new(void *ctx, const struct finding *f)
 {
@@ -477,7 +448,11 @@ count_new(struct store *store, const struct store_scan *scan)
 	struct store_scan prev = {0};
 	int64_t n = 0;
 	int code = 1;
-	if (!store_has_previous(store, scan, &prev)) {
+	bool found;
+	if (store_find_previous(store, scan->id, &prev, &found) != STATUS_OK) {
+		goto out;
+	}
+	if (!found) {
 		printf("no earlier complete scan of this source: all %" PRId64
 		       " findings are new\n",
 		       scan->findings);
@@ -1213,7 +1188,12 @@ diff_pick(struct store *store, const char *old_spec, const char *new_spec,
 	if (old_spec != NULL) {
 		return get_complete_scan(store, old_spec, old_scan);
 	}
-	if (!store_has_previous(store, new_scan, old_scan)) {
+	bool found;
+	st = store_find_previous(store, new_scan->id, old_scan, &found);
+	if (st != STATUS_OK) {
+		return st;
+	}
+	if (!found) {
 		LOG_ERR("scan %" PRId64 " has no earlier complete scan of the "
 			"same source to compare with; name both scans",
 			new_scan->id);

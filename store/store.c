@@ -1265,9 +1265,12 @@ store_get_scan(struct store *s, const char *spec, struct store_scan *out)
 }
 
 enum status
-store_get_previous(struct store *s, int64_t scan_id, struct store_scan *out)
+store_find_previous(struct store *s, int64_t scan_id, struct store_scan *out,
+		    bool *found)
 {
 	memset(out, 0, sizeof(*out));
+	*found = false;
+	const char *what = "read the previous scan";
 	sqlite3_stmt *stmt = prepare(
 		s,
 		"SELECT " SCAN_COLUMNS " FROM scans AS p WHERE p.state ="
@@ -1275,17 +1278,34 @@ store_get_previous(struct store *s, int64_t scan_id, struct store_scan *out)
 		" WHERE c.id = ?1 AND c.source_kind = p.source_kind AND"
 		" c.source = p.source AND c.base IS p.base) ORDER BY p.id DESC"
 		" LIMIT 1",
-		"read the previous scan");
+		what);
 	if (stmt == NULL) {
 		return STATUS_ERR_STORE;
 	}
 	sqlite3_bind_int64(stmt, 1, scan_id);
-	char label[80];
-	snprintf(label, sizeof(label),
-		 "complete scan before scan %" PRId64 " of the same source",
-		 scan_id);
-	enum status st = get_one_scan(s, stmt, label, out);
+	enum status st = STATUS_OK;
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		scan_from_row(stmt, out);
+		*found = true;
+	} else if (rc != SQLITE_DONE) {
+		st = db_fail(s, what);
+	}
 	sqlite3_finalize(stmt);
+	return st;
+}
+
+enum status
+store_get_previous(struct store *s, int64_t scan_id, struct store_scan *out)
+{
+	bool found;
+	enum status st = store_find_previous(s, scan_id, out, &found);
+	if (st == STATUS_OK && !found) {
+		LOG_ERR("no complete scan before scan %" PRId64
+			" of the same source in %s",
+			scan_id, s->path);
+		st = STATUS_ERR_USAGE;
+	}
 	return st;
 }
 

@@ -202,6 +202,14 @@ store_get_scan(struct store *s, const char *spec, struct store_scan *out);
 enum status
 store_get_previous(struct store *s, int64_t scan_id, struct store_scan *out);
 
+/*
+ * The same, for callers to whom "none" is an answer, not an error: *found
+ * tells whether out was filled.  Only a database failure is logged.
+ */
+enum status
+store_find_previous(struct store *s, int64_t scan_id, struct store_scan *out,
+		    bool *found);
+
 /* Skipped objects by reason, for reports. */
 struct store_count {
 	char *name;

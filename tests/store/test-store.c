@@ -357,6 +357,14 @@ test_round_trip(void)
 	store_scan_release(&scan);
 	is_int(store_get_previous(s, id, &scan), STATUS_ERR_USAGE,
 	       "the first scan has no previous one");
+	bool found = true;
+	is_int(store_find_previous(s, id, &scan, &found), STATUS_OK,
+	       "find_previous: none is not an error");
+	ok(!found, "find_previous: says there is none");
+	is_int(store_find_previous(s, id2, &scan, &found), STATUS_OK,
+	       "find_previous of the second scan");
+	ok(found && scan.id == id, "find_previous: the first scan");
+	store_scan_release(&scan);
 	got = findings_of(s, id2, id);
 	is_str(got,
 	       "CN=b,OU=moved,DC=contoso,DC=com|mail|b@x|mail.format|Format|"

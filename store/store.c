@@ -17,17 +17,8 @@
 #include "common/log.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
+#include "store/cand.h"
 #include "store/schema.h"
-
-/*
- * The duplicate pre-filter: 2^27 slots of two bits (32 MB).  With five
- * million distinct keys about 4% of the candidates share a slot with
- * another key and are grouped needlessly (but correctly).
- */
-#ifndef STORE_SEEN_BITS_LOG2 /* tests make it tiny to force collisions */
-#define STORE_SEEN_BITS_LOG2 27
-#endif
-#define STORE_SEEN_WORDS ((((size_t)1 << STORE_SEEN_BITS_LOG2) + 31) / 32)
 
 /* "SyRd": marks a database as ours (PRAGMA application_id). */
 #define STORE_APPLICATION_ID 0x53795264
@@ -40,43 +31,10 @@
 
 #define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 
-/*
- * Duplicate candidates of the scans this connection runs
- * (rules/finding.h): a temporary table, append-only and unindexed, so
- * that they cost the crawl one cheap row each and never reach the WAL;
- * store_scan_complete() turns them into findings.  A candidate of the
- * object just added refers to its objects row (object_id) instead of
- * repeating its key, DN, cn and class, which are then NULL.
- */
-#define CANDIDATES_SQL                                                         \
-	"PRAGMA temp.cache_size = -65536;"                                     \
-	"CREATE TEMP TABLE IF NOT EXISTS candidates ("                         \
-	"  scan_id INTEGER NOT NULL,"                                          \
-	"  object_id INTEGER,"                                                 \
-	"  object_key TEXT,"                                                   \
-	"  dn TEXT,"                                                           \
-	"  cn TEXT,"                                                           \
-	"  objectclass TEXT,"                                                  \
-	"  attribute TEXT NOT NULL,"                                           \
-	"  value TEXT NOT NULL,"                                               \
-	"  rule TEXT,"                                                         \
-	"  error TEXT,"                                                        \
-	"  update_value TEXT,"                                                 \
-	"  proposed_action TEXT,"                                              \
-	"  severity TEXT NOT NULL,"                                            \
-	"  dup_key TEXT NOT NULL,"                                             \
-	"  dup_rule TEXT,"                                                     \
-	"  dup_error TEXT,"                                                    \
-	"  dup_update TEXT,"                                                   \
-	"  dup_action TEXT,"                                                   \
-	"  dup_severity TEXT NOT NULL"                                         \
-	")"
-
 /* The statements a scan runs once per row, prepared once per store. */
 enum stmt_id {
 	STMT_ADD_OBJECT = 0,
 	STMT_ADD_FINDING,
-	STMT_ADD_CANDIDATE,
 	STMT_ADD_SKIPPED,
 	STMT_ADD_SUMMARY,
 	STMT_ADD_NOT_CRAWLED,
@@ -89,15 +47,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_ADD_FINDING] =
 		"INSERT INTO findings (scan_id, object_key, dn, cn,"
 		" objectclass, attribute, value, rule, error, update_value,"
-		" proposed_action, severity) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
-		" ?7, ?8, ?9, ?10, ?11, ?12)",
-	[STMT_ADD_CANDIDATE] =
-		"INSERT INTO temp.candidates (scan_id, object_key, dn, cn,"
-		" objectclass, attribute, value, rule, error, update_value,"
-		" proposed_action, severity, dup_key, dup_rule, dup_error,"
-		" dup_update, dup_action, dup_severity, object_id) VALUES (?1,"
-		" ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
-		" ?16, ?17, ?18, ?19)",
+		" proposed_action, severity, dup_key) VALUES (?1, ?2, ?3, ?4,"
+		" ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	[STMT_ADD_SKIPPED] = "INSERT INTO skipped (scan_id, reason, count)"
 			     " VALUES (?1, ?2, 1) ON CONFLICT (scan_id, reason)"
 			     " DO UPDATE SET count = count + 1",
@@ -113,31 +64,10 @@ struct store {
 	char *path;
 	sqlite3_stmt *stmt[STMT_COUNT];
 	unsigned pending; /* rows written in the open batch transaction */
-	/*
-	 * The scan whose candidates fill temp.candidates: 0 none, -1 more
-	 * than one.  Deleting a million rows costs seconds; the rows of an
-	 * ended scan that had the table to itself are left (cand_stale) and
-	 * go when the next scan adds a candidate, or with the connection.
-	 */
-	int64_t cand_scan_id;
-	bool cand_stale;
-	/*
-	 * A fixed-size pre-filter for duplicate resolution: slot
-	 * hash(dup_key) has two bits, "seen" set by every candidate and
-	 * "twice" set when "seen" already was.  Every key held twice has its
-	 * "twice" bit set (plus a few that merely share a slot), so only those
-	 * candidates need to be grouped exactly.  Memory is fixed, whatever
-	 * the scan's size; the two bits share a word (one cache miss).
-	 */
-	uint64_t *seen;
-	/* The object added last, which its candidates refer to. */
-	int64_t last_scan_id;
-	int64_t last_object_id;
-	struct strbuf last_key;
+	/* The duplicate candidates of each running scan (store/cand.h). */
+	struct cand_log **logs;
+	size_t nlogs;
 };
-
-static void
-sql_maybe_dup(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
 static enum status
 db_fail(struct store *s, const char *what)
@@ -457,7 +387,6 @@ open_db(const char *path, bool create, bool immutable, enum status *st)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
-	strbuf_init(&s->last_key);
 	*st = STATUS_ERR_STORE;
 
 	/* One thread per connection: SQLite's own mutexes are not needed. */
@@ -507,18 +436,6 @@ open_db(const char *path, bool create, bool immutable, enum status *st)
 		     STATUS_OK ||
 	     exec(s, "PRAGMA cache_size = -65536", "set the cache size") !=
 		     STATUS_OK)) {
-		goto fail;
-	}
-	if (sqlite3_db_readonly(s->db, "main") != 1 &&
-	    exec(s, CANDIDATES_SQL, "create the candidate table") !=
-		    STATUS_OK) {
-		goto fail;
-	}
-	if (sqlite3_create_function_v2(s->db, "syncready_maybe_dup", 1,
-				       SQLITE_UTF8 | SQLITE_DIRECTONLY, s,
-				       sql_maybe_dup, NULL, NULL,
-				       NULL) != SQLITE_OK) {
-		db_fail(s, "register a function");
 		goto fail;
 	}
 	if (fail_stale_scans(s) != STATUS_OK) {
@@ -582,8 +499,10 @@ store_free(struct store *s)
 				sqlite3_errmsg(s->db));
 		}
 	}
-	strbuf_release(&s->last_key);
-	free(s->seen);
+	for (size_t i = 0; i < s->nlogs; i++) {
+		cand_log_free(s->logs[i]);
+	}
+	free(s->logs);
 	free(s->path);
 	free(s);
 }
@@ -663,13 +582,8 @@ store_add_object(struct store *s, int64_t scan_id,
 	bind_str(stmt, 5, obj->objectclass);
 	st = step_done(s, stmt, what);
 	if (st != STATUS_OK) {
-		s->last_scan_id = 0;
 		return st;
 	}
-	s->last_scan_id = scan_id;
-	s->last_object_id = sqlite3_last_insert_rowid(s->db);
-	strbuf_reset(&s->last_key);
-	strbuf_addstr(&s->last_key, obj->key != NULL ? obj->key : obj->dn);
 	return batch_row_end(s);
 }
 
@@ -730,145 +644,84 @@ store_add_not_crawled(struct store *s, int64_t scan_id, const char *ref)
 	return batch_row_end(s);
 }
 
-/* 64-bit FNV-1a: cheap, and good enough to spread keys over the bits. */
-static uint64_t
-key_hash(const unsigned char *p, size_t len)
+/* The candidate log of scan_id; with create, a new one if it has none. */
+static struct cand_log *
+find_log(struct store *s, int64_t scan_id, bool create, enum status *st)
 {
-	uint64_t h = 0xcbf29ce484222325u;
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3u;
+	*st = STATUS_OK;
+	for (size_t i = 0; i < s->nlogs; i++) {
+		if (cand_log_scan(s->logs[i]) == scan_id) {
+			return s->logs[i];
+		}
 	}
-	return h;
-}
-
-static size_t
-key_bit(const unsigned char *p, size_t len)
-{
-	return (size_t)(key_hash(p, len) >> (64 - STORE_SEEN_BITS_LOG2));
-}
-
-static void
-seen_clear(struct store *s)
-{
-	if (s->seen != NULL) {
-		memset(s->seen, 0, STORE_SEEN_WORDS * sizeof(uint64_t));
+	if (!create) {
+		return NULL;
 	}
+	struct cand_log *log = cand_log_new(scan_id, st);
+	if (log != NULL) {
+		s->logs = xreallocarray(s->logs, s->nlogs + 1,
+					sizeof(*s->logs));
+		s->logs[s->nlogs++] = log;
+	}
+	return log;
 }
 
 static void
-seen_add(struct store *s, const char *key)
+drop_log(struct store *s, int64_t scan_id)
 {
-	if (s->seen == NULL) {
-		s->seen = xcalloc(STORE_SEEN_WORDS, sizeof(uint64_t));
+	for (size_t i = 0; i < s->nlogs; i++) {
+		if (cand_log_scan(s->logs[i]) == scan_id) {
+			cand_log_free(s->logs[i]);
+			s->logs[i] = s->logs[--s->nlogs];
+			return;
+		}
 	}
-	size_t slot = key_bit((const unsigned char *)key, strlen(key));
-	uint64_t *word = &s->seen[slot / 32];
-	uint64_t once = (uint64_t)1 << (slot % 32 * 2);
-	/* "twice" is the bit above "seen": set it if "seen" was set. */
-	*word |= once | ((*word & once) << 1);
 }
 
-/*
- * SQL function syncready_maybe_dup(dup_key): 1 if the key's "twice" bit is
- * set, i.e. the key may be held more than once.
- */
-static void
-sql_maybe_dup(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+/* Binds and runs the findings insert; the caller handles the batch. */
+static enum status
+insert_finding(struct store *s, int64_t scan_id, const struct finding *f)
 {
-	struct store *s = sqlite3_user_data(ctx);
-	const unsigned char *key = sqlite3_value_text(argv[0]);
-	if (key == NULL || s->seen == NULL) {
-		sqlite3_result_int(ctx, 0);
-		return;
+	const char *what = "record a finding";
+	sqlite3_stmt *stmt = row_stmt(s, STMT_ADD_FINDING, what);
+	if (stmt == NULL) {
+		return STATUS_ERR_STORE;
 	}
-	size_t slot = key_bit(key, (size_t)sqlite3_value_bytes(argv[0]));
-	uint64_t twice = (uint64_t)2 << (slot % 32 * 2);
-	sqlite3_result_int(ctx, (s->seen[slot / 32] & twice) != 0);
+	const char *key = f->objectguid != NULL ? f->objectguid : f->dn;
+	sqlite3_bind_int64(stmt, 1, scan_id);
+	bind_str(stmt, 2, key != NULL ? key : "");
+	bind_str(stmt, 3, f->dn != NULL ? f->dn : "");
+	bind_str(stmt, 4, f->cn);
+	bind_str(stmt, 5, f->objectclass);
+	bind_str(stmt, 6, f->attribute != NULL ? f->attribute : "");
+	bind_str(stmt, 7, f->value != NULL ? f->value : "");
+	bind_str(stmt, 8, f->rule);
+	bind_str(stmt, 9, f->error);
+	bind_str(stmt, 10, f->update);
+	bind_str(stmt, 11, f->proposed_action);
+	bind_str(stmt, 12, finding_severity_str(f->severity));
+	bind_str(stmt, 13, f->dup_key);
+	return step_done(s, stmt, what);
 }
 
 enum status
 store_add_finding(struct store *s, int64_t scan_id, const struct finding *f)
 {
-	if (f->error == NULL && f->dup_key == NULL) {
+	enum status st;
+	if (f->dup_key != NULL) {
+		/* Settled when the scan ends; never in the database file. */
+		struct cand_log *log = find_log(s, scan_id, true, &st);
+		return log != NULL ? cand_log_add(log, f) : st;
+	}
+	if (f->error == NULL) {
 		/* Neither a finding nor a candidate: nothing to keep. */
 		return STATUS_OK;
 	}
-	const char *what = "record a finding";
-	bool candidate = f->dup_key != NULL;
-	sqlite3_stmt *stmt = row_stmt(
-		s, candidate ? STMT_ADD_CANDIDATE : STMT_ADD_FINDING, what);
-	if (stmt == NULL) {
-		return STATUS_ERR_STORE;
+	st = batch_row_begin(s);
+	if (st == STATUS_OK) {
+		st = insert_finding(s, scan_id, f);
 	}
-	enum status st = batch_row_begin(s);
-	if (st != STATUS_OK) {
-		return st;
-	}
-	const char *key = f->objectguid != NULL ? f->objectguid : f->dn;
-	if (candidate && s->cand_stale) {
-		st = exec(s, "DELETE FROM temp.candidates",
-			  "drop the candidates of an ended scan");
-		if (st != STATUS_OK) {
-			return st;
-		}
-		s->cand_stale = false;
-		s->cand_scan_id = 0;
-	}
-	if (candidate && s->cand_scan_id != scan_id) {
-		if (s->cand_scan_id == 0) {
-			/* Bits of older scans would only add false hits. */
-			seen_clear(s);
-		}
-		s->cand_scan_id = s->cand_scan_id == 0 ? scan_id : -1;
-	}
-	if (candidate) {
-		seen_add(s, f->dup_key);
-	}
-	sqlite3_bind_int64(stmt, 1, scan_id);
-	if (candidate && key != NULL && s->last_scan_id == scan_id &&
-	    strcmp(key, s->last_key.buf) == 0) {
-		/* The object's row already holds these. */
-		sqlite3_bind_int64(stmt, 19, s->last_object_id);
-		sqlite3_bind_null(stmt, 2);
-		sqlite3_bind_null(stmt, 3);
-		sqlite3_bind_null(stmt, 4);
-		sqlite3_bind_null(stmt, 5);
-	} else {
-		if (candidate) {
-			sqlite3_bind_null(stmt, 19);
-		}
-		bind_str(stmt, 2, key != NULL ? key : "");
-		bind_str(stmt, 3, f->dn != NULL ? f->dn : "");
-		bind_str(stmt, 4, f->cn);
-		bind_str(stmt, 5, f->objectclass);
-	}
-	bind_str(stmt, 6, f->attribute != NULL ? f->attribute : "");
-	bind_str(stmt, 7, f->value != NULL ? f->value : "");
-	/* A candidate without a plain error keeps only its dup variant. */
-	bool plain = f->error != NULL;
-	bind_str(stmt, 8, plain ? f->rule : NULL);
-	bind_str(stmt, 9, f->error);
-	bind_str(stmt, 10, plain ? f->update : NULL);
-	bind_str(stmt, 11, plain ? f->proposed_action : NULL);
-	bind_str(stmt, 12, finding_severity_str(f->severity));
-	if (candidate) {
-		bind_str(stmt, 13, f->dup_key);
-		bind_str(stmt, 14, f->dup_rule);
-		bind_str(stmt, 15, f->dup_error);
-		bind_str(stmt, 16, f->dup_update);
-		bind_str(stmt, 17, f->dup_action);
-		bind_str(stmt, 18, finding_severity_str(f->dup_severity));
-	}
-	st = step_done(s, stmt, what);
-	if (st != STATUS_OK) {
-		return st;
-	}
-	/*
-	 * Candidates go to the temporary table, which a commit does not make
-	 * durable: only rows of the database file count towards a batch.
-	 */
-	return candidate ? STATUS_OK : batch_row_end(s);
+	return st != STATUS_OK ? st : batch_row_end(s);
 }
 
 static double
@@ -879,106 +732,43 @@ seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/*
- * Runs one statement with ?1 bound to the scan id; with -vv says how long
- * it took (the steps of ending a scan are the ones that can).
- */
+struct settle_ctx {
+	struct store *s;
+	int64_t scan_id;
+	size_t rows;
+};
+
 static enum status
-run_for_scan(struct store *s, int64_t scan_id, const char *sql,
-	     const char *what)
+settle_one(void *ctx, const struct finding *f)
 {
-	bool timed = log_get_level() >= LOG_LEVEL_DEBUG;
-	double t0 = timed ? seconds() : 0;
-	sqlite3_stmt *stmt = prepare(s, sql, what);
-	if (stmt == NULL) {
-		return STATUS_ERR_STORE;
-	}
-	sqlite3_bind_int64(stmt, 1, scan_id);
-	enum status st = step_done(s, stmt, what);
-	int changes = sqlite3_changes(s->db);
-	sqlite3_finalize(stmt);
-	if (timed && st == STATUS_OK) {
-		LOG_DBG("%s: %d rows, %.2f s", what, changes, seconds() - t0);
-	}
-	return st;
+	struct settle_ctx *c = ctx;
+	c->rows++;
+	/* Inside end_scan()'s transaction: no batch commits here. */
+	return insert_finding(c->s, c->scan_id, f);
 }
 
 /*
- * Turns the scan's duplicate candidates into findings.  With resolve,
- * every candidate whose dup_key is held by more than one candidate row of
- * the scan (other objects, or the same object twice) takes its dup
- * variant; otherwise (and always without resolve, for a scan that did not
- * finish) the plain one, and none if its error is NULL.
- *
- * One pass over the candidates copies the rows that can become findings
- * to temp.picked: those with a plain error and those whose key may be
- * held twice (the pre-filter, see struct store).  The exact GROUP BY and
- * the variant choice then run on that small copy only.  Memory does not
- * grow with the scan.
+ * Turns the scan's duplicate candidates into findings (store/cand.h):
+ * with resolve, a candidate whose dup_key is held by more than one
+ * candidate of the scan (other objects, or the same object twice) takes
+ * its dup variant; otherwise (and always without resolve, for a scan that
+ * did not finish) the plain one, and none if its error is NULL.
  */
 static enum status
 settle_candidates(struct store *s, int64_t scan_id, bool resolve)
 {
-	enum status st = exec(s,
-			      "CREATE TEMP TABLE IF NOT EXISTS dup_keys (k TEXT"
-			      " PRIMARY KEY) WITHOUT ROWID;"
-			      " CREATE TEMP TABLE IF NOT EXISTS picked AS"
-			      " SELECT * FROM temp.candidates WHERE 0;"
-			      " DELETE FROM temp.dup_keys;"
-			      " DELETE FROM temp.picked",
-			      "prepare duplicate resolution");
-	if (st == STATUS_OK) {
-		st = run_for_scan(
-			s, scan_id,
-			resolve ? "INSERT INTO temp.picked SELECT * FROM"
-				  " temp.candidates WHERE scan_id = ?1 AND"
-				  " (error IS NOT NULL OR"
-				  " syncready_maybe_dup(dup_key))"
-				: "INSERT INTO temp.picked SELECT * FROM"
-				  " temp.candidates WHERE scan_id = ?1 AND"
-				  " error IS NOT NULL",
-			"pick candidates");
+	enum status st;
+	struct cand_log *log = find_log(s, scan_id, false, &st);
+	if (log == NULL) {
+		return STATUS_OK;
 	}
-	if (st == STATUS_OK && resolve) {
-		/* A key held twice has all its holders picked. */
-		st = run_for_scan(
-			s, scan_id,
-			"INSERT INTO temp.dup_keys SELECT dup_key FROM"
-			" temp.picked GROUP BY dup_key HAVING"
-			" count(*) > 1",
-			"find duplicated values");
-	}
-	if (st == STATUS_OK) {
-		st = run_for_scan(
-			s, scan_id,
-			"INSERT INTO findings (scan_id, object_key, dn, cn,"
-			" objectclass, attribute, value, rule, error,"
-			" update_value, proposed_action, severity, dup_key)"
-			" SELECT c.scan_id, coalesce(c.object_key, o.key),"
-			" coalesce(c.dn, o.dn), iif(c.object_id IS NULL, c.cn,"
-			" o.cn), iif(c.object_id IS NULL, c.objectclass,"
-			" o.objectclass), c.attribute, c.value, iif(d.k IS NULL,"
-			" c.rule, c.dup_rule), iif(d.k IS NULL, c.error,"
-			" c.dup_error), iif(d.k IS NULL, c.update_value,"
-			" c.dup_update), iif(d.k IS NULL, c.proposed_action,"
-			" c.dup_action), iif(d.k IS NULL, c.severity,"
-			" c.dup_severity), d.k FROM temp.picked AS c LEFT JOIN"
-			" temp.dup_keys AS d ON d.k = c.dup_key LEFT JOIN"
-			" objects AS o ON o.id = c.object_id WHERE"
-			" iif(d.k IS NULL, c.error, c.dup_error) IS NOT NULL"
-			" ORDER BY c.rowid",
-			"resolve duplicate candidates");
-	}
-	if (st == STATUS_OK && s->cand_scan_id != scan_id) {
-		st = run_for_scan(
-			s, scan_id,
-			"DELETE FROM temp.candidates WHERE scan_id = ?1",
-			"drop resolved candidates");
-	}
-	if (st == STATUS_OK) {
-		st = exec(s,
-			  "DELETE FROM temp.dup_keys; DELETE FROM temp.picked",
-			  "finish duplicate resolution");
+	bool timed = log_get_level() >= LOG_LEVEL_DEBUG;
+	double t0 = timed ? seconds() : 0;
+	struct settle_ctx ctx = {s, scan_id, 0};
+	st = cand_log_settle(log, resolve, settle_one, &ctx);
+	if (timed && st == STATUS_OK) {
+		LOG_DBG("resolve duplicate candidates: %zu rows, %.2f s",
+			ctx.rows, seconds() - t0);
 	}
 	return st;
 }
@@ -1065,8 +855,8 @@ end_scan(struct store *s, int64_t scan_id, const char *state,
 	}
 	if (st != STATUS_OK) {
 		rollback(s);
-	} else if (s->cand_scan_id == scan_id) {
-		s->cand_stale = true;
+	} else {
+		drop_log(s, scan_id);
 	}
 	return st;
 }

@@ -1,0 +1,795 @@
+#define LOG_MODULE "store"
+
+#include "store/cand.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/strbuf.h"
+#include "common/xalloc.h"
+
+/*
+ * Tests keep only the low bits of the hash so that every key shares its
+ * hash with others: the exact count must then make the decision alone.
+ */
+#ifndef STORE_CAND_HASH_BITS
+#define STORE_CAND_HASH_BITS 64
+#endif
+
+#define CAND_BUF_SIZE (1u << 20)
+
+/*
+ * The fields of a record, in file order.  A record is the dup_key's hash
+ * (8 bytes), the length of the rest (varint), a flags byte, the two
+ * severities, then the strings, each a varint (0: NULL, else length + 1)
+ * and its bytes.  dup_key comes first so that the counting pass reads
+ * nothing else; the object's four strings are written only when the
+ * object differs from the previous record's.
+ */
+enum cand_field {
+	CF_DUP_KEY = 0,
+	CF_KEY,
+	CF_DN,
+	CF_CN,
+	CF_CLASS,
+	CF_ATTRIBUTE,
+	CF_VALUE,
+	CF_RULE,
+	CF_ERROR,
+	CF_UPDATE,
+	CF_ACTION,
+	CF_DUP_RULE,
+	CF_DUP_ERROR,
+	CF_DUP_UPDATE,
+	CF_DUP_ACTION,
+	CF_COUNT,
+};
+
+#define CF_OBJECT_FIRST CF_KEY
+#define CF_OBJECT_LAST CF_CLASS
+#define CAND_NEW_OBJECT 0x01
+
+struct cand_log {
+	int64_t scan_id;
+	int fd;
+	char *path; /* for messages; the file itself is already unlinked */
+	unsigned char *buf;
+	size_t len;
+	uint64_t good; /* bytes of whole records safely in the file */
+	bool broken;   /* a write failed: records after good are lost */
+	uint64_t *hashes;
+	size_t n, cap;
+	struct strbuf rec;
+	struct strbuf last_key, last_dn;
+	bool have_last;
+};
+
+static const char *
+tmp_dir(void)
+{
+	const char *env[] = {"SQLITE_TMPDIR", "TMPDIR"};
+	for (size_t i = 0; i < sizeof(env) / sizeof(env[0]); i++) {
+		const char *dir = getenv(env[i]);
+		if (dir != NULL && dir[0] != '\0') {
+			return dir;
+		}
+	}
+	/* Like SQLite's temporary files: on disk, not in a tmpfs. */
+	return access("/var/tmp", W_OK | X_OK) == 0 ? "/var/tmp" : "/tmp";
+}
+
+struct cand_log *
+cand_log_new(int64_t scan_id, enum status *st)
+{
+	const char *dir = tmp_dir();
+	char *path = xasprintf("%s/syncready-candidates-XXXXXX", dir);
+	int fd = mkstemp(path);
+	if (fd < 0) {
+		LOG_ERRNO("cannot create a file for duplicate candidates in %s",
+			  dir);
+		free(path);
+		*st = STATUS_ERR_IO;
+		return NULL;
+	}
+	/* Gone with the process, however it ends. */
+	unlink(path);
+	struct cand_log *log = xcalloc(1, sizeof(*log));
+	log->scan_id = scan_id;
+	log->fd = fd;
+	log->path = path;
+	log->buf = xmalloc(CAND_BUF_SIZE);
+	strbuf_init(&log->rec);
+	strbuf_init(&log->last_key);
+	strbuf_init(&log->last_dn);
+	*st = STATUS_OK;
+	return log;
+}
+
+void
+cand_log_free(struct cand_log *log)
+{
+	if (log == NULL) {
+		return;
+	}
+	close(log->fd);
+	free(log->path);
+	free(log->buf);
+	free(log->hashes);
+	strbuf_release(&log->rec);
+	strbuf_release(&log->last_key);
+	strbuf_release(&log->last_dn);
+	free(log);
+}
+
+int64_t
+cand_log_scan(const struct cand_log *log)
+{
+	return log->scan_id;
+}
+
+/* A 64-bit hash of len bytes, eight at a time. */
+static uint64_t
+cand_hash(const char *p, size_t len)
+{
+	uint64_t h = 0x9e3779b97f4a7c15u ^ (len * 0xff51afd7ed558ccdu);
+	uint64_t w;
+	while (len >= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdu;
+		h ^= h >> 32;
+		p += 8;
+		len -= 8;
+	}
+	w = 0;
+	memcpy(&w, p, len);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53u;
+	h ^= h >> 29;
+	h *= 0xff51afd7ed558ccdu;
+	h ^= h >> 32;
+#if STORE_CAND_HASH_BITS < 64
+	h &= ((uint64_t)1 << STORE_CAND_HASH_BITS) - 1;
+#endif
+	return h;
+}
+
+/* Writes v as a varint (7 bits a byte, low first) to b; returns its length. */
+static size_t
+varint(unsigned char b[10], uint64_t v)
+{
+	size_t n = 0;
+	do {
+		b[n] = (unsigned char)(v & 0x7f);
+		v >>= 7;
+		if (v != 0) {
+			b[n] |= 0x80;
+		}
+		n++;
+	} while (v != 0);
+	return n;
+}
+
+static void
+put_varint(struct strbuf *sb, uint64_t v)
+{
+	unsigned char b[10];
+	strbuf_add(sb, b, varint(b, v));
+}
+
+static void
+put_str(struct strbuf *sb, const char *s)
+{
+	if (s == NULL) {
+		put_varint(sb, 0);
+		return;
+	}
+	size_t len = strlen(s);
+	put_varint(sb, (uint64_t)len + 1);
+	strbuf_add(sb, s, len);
+}
+
+static enum status
+write_all(struct cand_log *log, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len > 0) {
+		ssize_t n = write(log->fd, p, len);
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n <= 0) {
+			LOG_ERRNO("cannot write duplicate candidates to %s",
+				  log->path);
+			log->broken = true;
+			return STATUS_ERR_IO;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return STATUS_OK;
+}
+
+static enum status
+flush(struct cand_log *log)
+{
+	if (log->broken) {
+		return STATUS_ERR_IO;
+	}
+	enum status st = write_all(log, log->buf, log->len);
+	if (st == STATUS_OK) {
+		log->good += log->len;
+	}
+	log->len = 0;
+	return st;
+}
+
+enum status
+cand_log_add(struct cand_log *log, const struct finding *f)
+{
+	if (log->broken) {
+		return STATUS_ERR_IO;
+	}
+	const char *key = f->objectguid != NULL ? f->objectguid : f->dn;
+	const char *dn = f->dn != NULL ? f->dn : "";
+	key = key != NULL ? key : "";
+	bool same = log->have_last && strcmp(key, log->last_key.buf) == 0 &&
+		    strcmp(dn, log->last_dn.buf) == 0;
+	if (!same) {
+		strbuf_reset(&log->last_key);
+		strbuf_addstr(&log->last_key, key);
+		strbuf_reset(&log->last_dn);
+		strbuf_addstr(&log->last_dn, dn);
+		log->have_last = true;
+	}
+	const char *fields[CF_COUNT] = {
+		[CF_DUP_KEY] = f->dup_key,
+		[CF_KEY] = key,
+		[CF_DN] = dn,
+		[CF_CN] = f->cn,
+		[CF_CLASS] = f->objectclass,
+		[CF_ATTRIBUTE] = f->attribute != NULL ? f->attribute : "",
+		[CF_VALUE] = f->value != NULL ? f->value : "",
+		[CF_RULE] = f->rule,
+		[CF_ERROR] = f->error,
+		[CF_UPDATE] = f->update,
+		[CF_ACTION] = f->proposed_action,
+		[CF_DUP_RULE] = f->dup_rule,
+		[CF_DUP_ERROR] = f->dup_error,
+		[CF_DUP_UPDATE] = f->dup_update,
+		[CF_DUP_ACTION] = f->dup_action,
+	};
+	struct strbuf *rec = &log->rec;
+	strbuf_reset(rec);
+	strbuf_addch(rec, same ? 0 : CAND_NEW_OBJECT);
+	strbuf_addch(rec, (char)f->severity);
+	strbuf_addch(rec, (char)f->dup_severity);
+	for (int i = 0; i < CF_COUNT; i++) {
+		if (same && i >= CF_OBJECT_FIRST && i <= CF_OBJECT_LAST) {
+			continue;
+		}
+		put_str(rec, fields[i]);
+	}
+
+	uint64_t h = cand_hash(f->dup_key, strlen(f->dup_key));
+	unsigned char head[8 + 10];
+	memcpy(head, &h, 8);
+	size_t hlen = 8 + varint(head + 8, rec->len);
+
+	enum status st = STATUS_OK;
+	if (log->len + hlen + rec->len > CAND_BUF_SIZE) {
+		st = flush(log);
+	}
+	if (st == STATUS_OK && hlen + rec->len > CAND_BUF_SIZE) {
+		/* A record larger than the buffer (a huge value). */
+		st = write_all(log, head, hlen);
+		if (st == STATUS_OK) {
+			st = write_all(log, rec->buf, rec->len);
+		}
+		if (st == STATUS_OK) {
+			log->good += hlen + rec->len;
+		}
+	} else if (st == STATUS_OK) {
+		memcpy(log->buf + log->len, head, hlen);
+		memcpy(log->buf + log->len + hlen, rec->buf, rec->len);
+		log->len += hlen + rec->len;
+	}
+	if (st != STATUS_OK) {
+		return st;
+	}
+	if (log->n == log->cap) {
+		log->cap = log->cap == 0 ? 4096 : log->cap * 2;
+		log->hashes = xreallocarray(log->hashes, log->cap,
+					    sizeof(*log->hashes));
+	}
+	log->hashes[log->n++] = h;
+	return STATUS_OK;
+}
+
+/* ---- the end of the scan ------------------------------------------- */
+
+static void
+sort_u64(uint64_t *a, size_t n)
+{
+	/* Quicksort with Hoare's partition (fine with many equal keys). */
+	while (n > 16) {
+		uint64_t x = a[0], y = a[n / 2], z = a[n - 1];
+		uint64_t pivot = x < y ? (y < z ? y : (x < z ? z : x))
+				       : (x < z ? x : (y < z ? z : y));
+		size_t i = 0, j = n - 1;
+		for (;;) {
+			while (a[i] < pivot) {
+				i++;
+			}
+			while (a[j] > pivot) {
+				j--;
+			}
+			if (i >= j) {
+				break;
+			}
+			uint64_t t = a[i];
+			a[i++] = a[j];
+			a[j--] = t;
+		}
+		/* Recurse into the smaller side, loop on the larger. */
+		size_t left = j + 1;
+		if (left < n - left) {
+			sort_u64(a, left);
+			a += left;
+			n -= left;
+		} else {
+			sort_u64(a + left, n - left);
+			n = left;
+		}
+	}
+	for (size_t i = 1; i < n; i++) {
+		uint64_t v = a[i];
+		size_t j = i;
+		for (; j > 0 && a[j - 1] > v; j--) {
+			a[j] = a[j - 1];
+		}
+		a[j] = v;
+	}
+}
+
+/*
+ * The hashes held more than once, as an open-addressing set (0 marks a
+ * free slot, so hash 0 is kept aside).
+ */
+struct hash_set {
+	uint64_t *slot;
+	size_t mask;
+	size_t n;
+	bool zero;
+};
+
+static size_t
+table_size(size_t n)
+{
+	size_t size = 16;
+	while (size < n * 2) {
+		size *= 2;
+	}
+	return size;
+}
+
+static void
+hash_set_build(struct hash_set *set, uint64_t *sorted, size_t n)
+{
+	size_t dups = 0;
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (sorted[i] == sorted[i + 1] &&
+		    (i == 0 || sorted[i - 1] != sorted[i])) {
+			sorted[dups++] = sorted[i]; /* in place: dups <= i */
+		}
+	}
+	size_t size = table_size(dups);
+	set->slot = xcalloc(size, sizeof(*set->slot));
+	set->mask = size - 1;
+	set->n = dups;
+	set->zero = false;
+	for (size_t i = 0; i < dups; i++) {
+		uint64_t h = sorted[i];
+		if (h == 0) {
+			set->zero = true;
+			continue;
+		}
+		size_t at = (size_t)(h ^ (h >> 29)) & set->mask;
+		while (set->slot[at] != 0) {
+			at = (at + 1) & set->mask;
+		}
+		set->slot[at] = h;
+	}
+}
+
+static bool
+hash_set_has(const struct hash_set *set, uint64_t h)
+{
+	if (set->n == 0) {
+		return false;
+	}
+	if (h == 0) {
+		return set->zero;
+	}
+	size_t at = (size_t)(h ^ (h >> 29)) & set->mask;
+	while (set->slot[at] != 0) {
+		if (set->slot[at] == h) {
+			return true;
+		}
+		at = (at + 1) & set->mask;
+	}
+	return false;
+}
+
+/* Exact counts (1 or "2 or more") of the keys whose hash is in the set. */
+struct key_count {
+	uint64_t hash;
+	size_t off; /* in keys.buf; the key is NUL-terminated there */
+	size_t len;
+	unsigned count;
+};
+
+struct key_table {
+	struct key_count *slot; /* count 0: free */
+	size_t mask;
+	size_t n;
+	struct strbuf keys;
+};
+
+static void
+key_table_init(struct key_table *t)
+{
+	t->mask = 15;
+	t->slot = xcalloc(t->mask + 1, sizeof(*t->slot));
+	t->n = 0;
+	strbuf_init(&t->keys);
+}
+
+static void
+key_table_release(struct key_table *t)
+{
+	free(t->slot);
+	strbuf_release(&t->keys);
+}
+
+static struct key_count *
+key_table_find(struct key_table *t, uint64_t h, const char *key, size_t len)
+{
+	size_t at = (size_t)(h ^ (h >> 31)) & t->mask;
+	while (t->slot[at].count != 0) {
+		struct key_count *c = &t->slot[at];
+		if (c->hash == h && c->len == len &&
+		    memcmp(t->keys.buf + c->off, key, len) == 0) {
+			return c;
+		}
+		at = (at + 1) & t->mask;
+	}
+	return &t->slot[at];
+}
+
+static void
+key_table_add(struct key_table *t, uint64_t h, const char *key, size_t len)
+{
+	struct key_count *c = key_table_find(t, h, key, len);
+	if (c->count != 0) {
+		c->count = 2;
+		return;
+	}
+	if ((t->n + 1) * 2 > t->mask + 1) {
+		struct key_count *old = t->slot;
+		size_t oldsize = t->mask + 1;
+		t->mask = oldsize * 2 - 1;
+		t->slot = xcalloc(oldsize * 2, sizeof(*t->slot));
+		for (size_t i = 0; i < oldsize; i++) {
+			if (old[i].count == 0) {
+				continue;
+			}
+			size_t at = (size_t)(old[i].hash ^ (old[i].hash >> 31)) &
+				    t->mask;
+			while (t->slot[at].count != 0) {
+				at = (at + 1) & t->mask;
+			}
+			t->slot[at] = old[i];
+		}
+		free(old);
+		c = key_table_find(t, h, key, len);
+	}
+	c->hash = h;
+	c->off = t->keys.len;
+	c->len = len;
+	c->count = 1;
+	strbuf_add(&t->keys, key, len);
+	strbuf_addch(&t->keys, '\0');
+	t->n++;
+}
+
+static bool
+key_table_twice(struct key_table *t, uint64_t h, const char *key, size_t len)
+{
+	return key_table_find(t, h, key, len)->count >= 2;
+}
+
+static enum status
+damaged(struct cand_log *log)
+{
+	LOG_ERR("cannot read duplicate candidates from %s: a record is damaged",
+		log->path);
+	return STATUS_ERR_IO;
+}
+
+/* Reads the file back, record by record. */
+struct reader {
+	struct cand_log *log;
+	unsigned char *buf;
+	size_t cap, pos, end;
+	uint64_t off; /* file offset of buf[end] */
+};
+
+static enum status
+reader_fill(struct reader *r, size_t need)
+{
+	if (r->end - r->pos >= need) {
+		return STATUS_OK;
+	}
+	memmove(r->buf, r->buf + r->pos, r->end - r->pos);
+	r->end -= r->pos;
+	r->pos = 0;
+	if (need > r->cap) {
+		r->cap = need;
+		r->buf = xreallocarray(r->buf, r->cap, 1);
+	}
+	while (r->end < need) {
+		uint64_t left = r->log->good - r->off;
+		size_t want = r->cap - r->end;
+		if (want > left) {
+			want = (size_t)left;
+		}
+		if (want == 0) {
+			LOG_ERR("cannot read duplicate candidates from %s: "
+				"the file ends early",
+				r->log->path);
+			return STATUS_ERR_IO;
+		}
+		ssize_t n = pread(r->log->fd, r->buf + r->end, want,
+				  (off_t)r->off);
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n <= 0) {
+			if (n == 0) {
+				errno = EIO;
+			}
+			LOG_ERRNO("cannot read duplicate candidates from %s",
+				  r->log->path);
+			return STATUS_ERR_IO;
+		}
+		r->end += (size_t)n;
+		r->off += (uint64_t)n;
+	}
+	return STATUS_OK;
+}
+
+static bool
+get_varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+	*v = 0;
+	for (unsigned shift = 0; *p < end && shift < 64; shift += 7) {
+		unsigned char b = *(*p)++;
+		*v |= (uint64_t)(b & 0x7f) << shift;
+		if ((b & 0x80) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * The next record: its hash and body (flags, severities, strings).
+ * Returns false at the end of the file (st OK) or on an error.
+ */
+static bool
+reader_next(struct reader *r, uint64_t *hash, const unsigned char **body,
+	    size_t *len, enum status *st)
+{
+	*st = STATUS_OK;
+	uint64_t avail = (r->end - r->pos) + (r->log->good - r->off);
+	if (avail == 0) {
+		return false;
+	}
+	/* The hash and the longest varint, or what is left of the file. */
+	*st = reader_fill(r, avail < 8 + 10 ? (size_t)avail : 8 + 10);
+	if (*st != STATUS_OK) {
+		return false;
+	}
+	if (r->end - r->pos < 8) {
+		*st = damaged(r->log);
+		return false;
+	}
+	memcpy(hash, r->buf + r->pos, 8);
+	const unsigned char *p = r->buf + r->pos + 8;
+	uint64_t blen;
+	if (!get_varint(&p, r->buf + r->end, &blen) ||
+	    blen > r->log->good) {
+		*st = damaged(r->log);
+		return false;
+	}
+	size_t hlen = (size_t)(p - (r->buf + r->pos));
+	*st = reader_fill(r, hlen + (size_t)blen);
+	if (*st != STATUS_OK) {
+		return false;
+	}
+	*body = r->buf + r->pos + hlen;
+	*len = (size_t)blen;
+	r->pos += hlen + (size_t)blen;
+	return true;
+}
+
+/* The next string of a body; *s NULL for a NULL field. */
+static bool
+body_str(const unsigned char **p, const unsigned char *end, const char **s,
+	 size_t *len)
+{
+	uint64_t v;
+	if (!get_varint(p, end, &v)) {
+		return false;
+	}
+	if (v == 0) {
+		*s = NULL;
+		*len = 0;
+		return true;
+	}
+	if (v - 1 > (uint64_t)(end - *p)) {
+		return false;
+	}
+	*s = (const char *)*p;
+	*len = (size_t)(v - 1);
+	*p += v - 1;
+	return true;
+}
+
+/* Pass one: the exact count of every key whose hash is in dups. */
+static enum status
+count_keys(struct cand_log *log, const struct hash_set *dups,
+	   struct key_table *t)
+{
+	struct reader r = {.log = log, .cap = CAND_BUF_SIZE};
+	r.buf = xmalloc(r.cap);
+	enum status st;
+	uint64_t h;
+	const unsigned char *body;
+	size_t len;
+	while (reader_next(&r, &h, &body, &len, &st)) {
+		if (!hash_set_has(dups, h)) {
+			continue;
+		}
+		const unsigned char *p = body + 3, *end = body + len;
+		const char *key;
+		size_t klen;
+		if (len < 3 || !body_str(&p, end, &key, &klen) || key == NULL) {
+			st = damaged(log);
+			break;
+		}
+		key_table_add(t, h, key, klen);
+	}
+	free(r.buf);
+	return st;
+}
+
+/* Pass two: the findings. */
+static enum status
+emit_all(struct cand_log *log, const struct hash_set *dups,
+	 struct key_table *t,
+	 enum status (*fn)(void *ctx, const struct finding *f), void *ctx)
+{
+	struct reader r = {.log = log, .cap = CAND_BUF_SIZE};
+	r.buf = xmalloc(r.cap);
+	/*
+	 * Strings point into the read buffer, which moves: each field is
+	 * copied out, NUL-terminated, into its own buffer.
+	 */
+	struct strbuf field[CF_COUNT];
+	bool isnull[CF_COUNT] = {0};
+	for (int i = 0; i < CF_COUNT; i++) {
+		strbuf_init(&field[i]);
+	}
+	bool have_object = false;
+	enum status st;
+	uint64_t h;
+	const unsigned char *body;
+	size_t len;
+	while (reader_next(&r, &h, &body, &len, &st)) {
+		if (len < 3) {
+			st = damaged(log);
+			break;
+		}
+		const unsigned char *p = body + 3, *end = body + len;
+		bool newobj = (body[0] & CAND_NEW_OBJECT) != 0;
+		bool ok = true;
+		for (int i = 0; i < CF_COUNT && ok; i++) {
+			if (!newobj && i >= CF_OBJECT_FIRST &&
+			    i <= CF_OBJECT_LAST) {
+				continue;
+			}
+			const char *s;
+			size_t slen;
+			ok = body_str(&p, end, &s, &slen);
+			if (ok) {
+				strbuf_reset(&field[i]);
+				strbuf_add(&field[i], s != NULL ? s : "", slen);
+				isnull[i] = s == NULL;
+			}
+		}
+		if (!ok || isnull[CF_DUP_KEY] || (!newobj && !have_object)) {
+			st = damaged(log);
+			break;
+		}
+		have_object = true;
+#define F(i) (isnull[i] ? NULL : field[i].buf)
+		bool dup = hash_set_has(dups, h) &&
+			   key_table_twice(t, h, field[CF_DUP_KEY].buf,
+					   field[CF_DUP_KEY].len);
+		struct finding f = {
+			.objectguid = F(CF_KEY),
+			.dn = F(CF_DN),
+			.cn = F(CF_CN),
+			.objectclass = F(CF_CLASS),
+			.attribute = F(CF_ATTRIBUTE),
+			.value = F(CF_VALUE),
+			.rule = dup ? F(CF_DUP_RULE) : F(CF_RULE),
+			.error = dup ? F(CF_DUP_ERROR) : F(CF_ERROR),
+			.update = dup ? F(CF_DUP_UPDATE) : F(CF_UPDATE),
+			.proposed_action = dup ? F(CF_DUP_ACTION) : F(CF_ACTION),
+			.severity = (enum finding_severity)(dup ? body[2]
+								: body[1]),
+			.dup_key = dup ? F(CF_DUP_KEY) : NULL,
+		};
+#undef F
+		if (f.error == NULL) {
+			continue;
+		}
+		st = fn(ctx, &f);
+		if (st != STATUS_OK) {
+			break;
+		}
+	}
+	for (int i = 0; i < CF_COUNT; i++) {
+		strbuf_release(&field[i]);
+	}
+	free(r.buf);
+	return st;
+}
+
+enum status
+cand_log_settle(struct cand_log *log, bool resolve,
+		enum status (*fn)(void *ctx, const struct finding *f),
+		void *ctx)
+{
+	if (!log->broken && log->len > 0) {
+		/* Unwritten records are lost only if this fails. */
+		flush(log);
+	}
+	struct hash_set dups = {0};
+	struct key_table t;
+	key_table_init(&t);
+	enum status st = STATUS_OK;
+	if (resolve && !log->broken) {
+		sort_u64(log->hashes, log->n);
+		hash_set_build(&dups, log->hashes, log->n);
+		/* The set is all that is needed now: the memory goes back. */
+		free(log->hashes);
+		log->hashes = NULL;
+		log->n = log->cap = 0;
+		if (dups.n > 0) {
+			st = count_keys(log, &dups, &t);
+		}
+	}
+	if (st == STATUS_OK) {
+		st = emit_all(log, &dups, &t, fn, ctx);
+	}
+	free(dups.slot);
+	key_table_release(&t);
+	return st;
+}

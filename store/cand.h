@@ -1,0 +1,48 @@
+/*
+ * Duplicate candidates of a running scan (rules/finding.h), kept by the
+ * store outside SQLite until the scan ends.
+ *
+ * A candidate costs the crawl one record appended to an unlinked
+ * temporary file and one 64-bit hash of its dup_key in memory (8 bytes:
+ * 96 MB for twelve million candidates).  At the end the hashes are sorted;
+ * only keys whose hash occurs twice are counted exactly (one pass over the
+ * file), and a second pass hands every candidate that becomes a finding to
+ * the caller, in the order they were added.  Internal to store/.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/status.h"
+#include "rules/finding.h"
+
+struct cand_log;
+
+/* A log in a new unlinked file under $SQLITE_TMPDIR, $TMPDIR or /var/tmp. */
+struct cand_log *
+cand_log_new(int64_t scan_id, enum status *st);
+
+void
+cand_log_free(struct cand_log *log);
+
+int64_t
+cand_log_scan(const struct cand_log *log);
+
+/* Appends the candidate f (f->dup_key != NULL). */
+enum status
+cand_log_add(struct cand_log *log, const struct finding *f);
+
+/*
+ * Calls fn for every candidate that becomes a finding, in the order they
+ * were added.  With resolve, a candidate whose dup_key was added more than
+ * once takes its dup_* variant and has dup_key set; every other one keeps
+ * its plain variant (none if its error is NULL) and has dup_key NULL.
+ * Without resolve (a scan that did not finish) every candidate keeps its
+ * plain variant.  After a write error, only the records written before it
+ * are read.
+ */
+enum status
+cand_log_settle(struct cand_log *log, bool resolve,
+		enum status (*fn)(void *ctx, const struct finding *f),
+		void *ctx);

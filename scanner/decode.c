@@ -71,13 +71,6 @@ scan_sid_format(const unsigned char *b, size_t len, char out[SCAN_SID_STRLEN])
 	return true;
 }
 
-static void
-replace_value(struct scan_value *v, const char *text)
-{
-	free(v->data);
-	v->data = xstrdup(text);
-	v->len = strlen(text);
-}
 
 /*
  * True if scan_dn_normalize(dn) would return dn unchanged: RDNs of one
@@ -176,10 +169,10 @@ scan_entry_decode(struct scan_entry *e)
 				(const unsigned char *)v->data;
 			char buf[SCAN_SID_STRLEN];
 			if (is_guid && scan_guid_format(bin, v->len, buf)) {
-				replace_value(v, buf);
+				scan_entry_set_value(e, v, buf, strlen(buf));
 			} else if (is_sid &&
 				   scan_sid_format(bin, v->len, buf)) {
-				replace_value(v, buf);
+				scan_entry_set_value(e, v, buf, strlen(buf));
 			}
 		}
 	}

@@ -5,6 +5,63 @@
 #include "common/xalloc.h"
 #include "scanner/entry.h"
 
+/*
+ * A block of an entry's bytes.  Blocks double from SCAN_CHUNK_MIN up to
+ * SCAN_CHUNK_MAX; a value larger than half a block gets a block of its
+ * own.  Bytes of removed or replaced values stay until the entry goes.
+ */
+struct scan_chunk {
+	struct scan_chunk *next;
+	size_t size, used;
+	char data[];
+};
+
+#define SCAN_CHUNK_MIN 2048
+#define SCAN_CHUNK_MAX (256 * 1024)
+
+static char *
+entry_alloc(struct scan_entry *e, size_t len)
+{
+	struct scan_chunk *c = e->chunks;
+	if (c != NULL && c->size - c->used >= len) {
+		char *p = c->data + c->used;
+		c->used += len;
+		return p;
+	}
+	size_t size = c == NULL ? SCAN_CHUNK_MIN : c->size * 2;
+	if (size > SCAN_CHUNK_MAX) {
+		size = SCAN_CHUNK_MAX;
+	}
+	if (len > size / 2) {
+		/* Its own block, behind the current one, which stays in use. */
+		struct scan_chunk *big = xmalloc(sizeof(*big) + len);
+		big->size = big->used = len;
+		if (c != NULL) {
+			big->next = c->next;
+			c->next = big;
+		} else {
+			big->next = NULL;
+			e->chunks = big;
+		}
+		return big->data;
+	}
+	struct scan_chunk *n = xmalloc(sizeof(*n) + size);
+	n->next = c;
+	n->size = size;
+	n->used = len;
+	e->chunks = n;
+	return n->data;
+}
+
+static char *
+entry_dup(struct scan_entry *e, const void *data, size_t len)
+{
+	char *p = entry_alloc(e, len + 1);
+	memcpy(p, data, len);
+	p[len] = '\0';
+	return p;
+}
+
 struct scan_entry *
 scan_entry_new(const char *dn)
 {
@@ -16,11 +73,7 @@ scan_entry_new(const char *dn)
 static void
 attr_release(struct scan_attr *a)
 {
-	for (size_t i = 0; i < a->nvals; i++) {
-		free(a->vals[i].data);
-	}
 	free(a->vals);
-	free(a->name);
 }
 
 void
@@ -34,6 +87,12 @@ scan_entry_free(struct scan_entry *e)
 	}
 	free(e->attrs);
 	free(e->dn);
+	struct scan_chunk *c = e->chunks;
+	while (c != NULL) {
+		struct scan_chunk *next = c->next;
+		free(c);
+		c = next;
+	}
 	free(e);
 }
 
@@ -68,15 +127,23 @@ scan_entry_add(struct scan_entry *e, const char *name, const void *data,
 		}
 		a = &e->attrs[e->nattrs++];
 		memset(a, 0, sizeof(*a));
-		a->name = xstrdup(name);
+		a->name = entry_dup(e, name, strlen(name));
 	}
 	if (a->nvals == a->cap) {
 		a->cap = a->cap ? a->cap * 2 : 1;
 		a->vals = xreallocarray(a->vals, a->cap, sizeof(*a->vals));
 	}
-	a->vals[a->nvals].data = xmemdup0(data, len);
+	a->vals[a->nvals].data = entry_dup(e, data, len);
 	a->vals[a->nvals].len = len;
 	a->nvals++;
+}
+
+void
+scan_entry_set_value(struct scan_entry *e, struct scan_value *v,
+		     const void *data, size_t len)
+{
+	v->data = entry_dup(e, data, len);
+	v->len = len;
 }
 
 void

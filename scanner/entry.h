@@ -33,11 +33,19 @@ struct scan_attr {
 	size_t cap;
 };
 
+struct scan_chunk;
+
 struct scan_entry {
 	char *dn;
 	struct scan_attr *attrs;
 	size_t nattrs;
 	size_t cap;
+	/*
+	 * Where names and values live: blocks freed with the entry, so that
+	 * an entry of thousands of values costs a few allocations, not one
+	 * per value (entry.c).
+	 */
+	struct scan_chunk *chunks;
 };
 
 /* A new entry with no attributes; dn is copied. */
@@ -61,6 +69,11 @@ scan_entry_add(struct scan_entry *e, const char *name, const void *data,
 void
 scan_entry_set(struct scan_entry *e, const char *name, const void *data,
 	       size_t len);
+
+/* Replaces the bytes of v, one of e's values, with len bytes of data. */
+void
+scan_entry_set_value(struct scan_entry *e, struct scan_value *v,
+		     const void *data, size_t len);
 
 /* Removes the attribute; no-op if absent. */
 void

@@ -422,6 +422,8 @@ test_summary(void)
 		.enabled = true,
 	};
 	is_int(store_add_rule(s, id, &rule), STATUS_OK, "a rule is recorded");
+	struct finding f = plain("g1", "CN=x", "mail", "v", "r", "Format");
+	is_int(store_add_finding(s, id, &f), STATUS_OK, "a finding is recorded");
 	is_int(store_scan_complete(s, id), STATUS_OK, "summary: complete");
 	struct strbuf got;
 	strbuf_init(&got);
@@ -459,6 +461,14 @@ test_summary(void)
 	}
 	is_int(db_int(path, "PRAGMA user_version"), store_schema_version(),
 	       "to the current version");
+	is_int(db_int(path, "SELECT count(*) FROM findings"), 1,
+	       "its findings are kept (version 4 rebuilds the table)");
+	char *bad = xasprintf("INSERT INTO findings (scan_id, object_key, dn,"
+			      " attribute, value, error, severity) VALUES"
+			      " (%lld, 'k', 'd', 'a', 'v', 'e', 'fatal')",
+			      (long long)id);
+	ok(!db_exec(path, bad), "the severity check still holds");
+	free(bad);
 	struct store_scan scan;
 	is_int(store_get_scan(s, "latest", &scan), STATUS_OK,
 	       "its scans are kept");

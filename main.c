@@ -570,6 +570,11 @@ run_scan(const struct scan_opts *o, bool show_progress)
 	if (st != STATUS_OK) {
 		goto out;
 	}
+	/* The rules check the next entries while SQLite writes. */
+	st = store_write_behind(store);
+	if (st != STATUS_OK) {
+		goto out;
+	}
 
 	if (o->uri != NULL) {
 		const struct scan_ldap_opts lo = {

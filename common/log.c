@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -7,6 +8,8 @@
 static enum log_level threshold = LOG_LEVEL_WARN;
 static unsigned error_count;
 static char last_error[1024];
+/* The scan's threads (reader, rules, store writer) may all log. */
+static pthread_mutex_t last_error_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void
 log_set_level(enum log_level level)
@@ -60,9 +63,7 @@ void
 log_vmsg(enum log_level level, const char *module, int errnum,
 	 const char *fmt, va_list ap)
 {
-	if (level == LOG_LEVEL_QUIET) {
-		error_count++;
-	} else if (level > threshold) {
+	if (level != LOG_LEVEL_QUIET && level > threshold) {
 		return;
 	}
 
@@ -72,12 +73,15 @@ log_vmsg(enum log_level level, const char *module, int errnum,
 	va_list cp;
 	va_copy(cp, ap);
 	if (level == LOG_LEVEL_QUIET) {
+		pthread_mutex_lock(&last_error_lock);
+		error_count++;
 		int k = vsnprintf(last_error, sizeof(last_error), fmt, cp);
 		if (errnum != 0 && k >= 0 && (size_t)k < sizeof(last_error)) {
 			snprintf(last_error + k, sizeof(last_error) - k, ": %s",
 				 strerror(errnum));
 		}
 		one_line(last_error);
+		pthread_mutex_unlock(&last_error_lock);
 	}
 	va_end(cp);
 	if (threshold >= LOG_LEVEL_DEBUG) {

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
+#include "store/codec.h"
 
 /*
  * Tests keep only the low bits of the hash so that every key shares its
@@ -26,8 +27,7 @@
 /*
  * The fields of a record, in file order.  A record is the dup_key's hash
  * (8 bytes), the length of the rest (varint), a flags byte, the two
- * severities, then the strings, each a varint (0: NULL, else length + 1)
- * and its bytes.  dup_key comes first so that the counting pass reads
+ * severities, then the strings (store/codec.h).  dup_key comes first so that the counting pass reads
  * nothing else; the object's four strings are written only when the
  * object differs from the previous record's.
  */
@@ -157,41 +157,6 @@ cand_hash(const char *p, size_t len)
 	return h;
 }
 
-/* Writes v as a varint (7 bits a byte, low first) to b; returns its length. */
-static size_t
-varint(unsigned char b[10], uint64_t v)
-{
-	size_t n = 0;
-	do {
-		b[n] = (unsigned char)(v & 0x7f);
-		v >>= 7;
-		if (v != 0) {
-			b[n] |= 0x80;
-		}
-		n++;
-	} while (v != 0);
-	return n;
-}
-
-static void
-put_varint(struct strbuf *sb, uint64_t v)
-{
-	unsigned char b[10];
-	strbuf_add(sb, b, varint(b, v));
-}
-
-static void
-put_str(struct strbuf *sb, const char *s)
-{
-	if (s == NULL) {
-		put_varint(sb, 0);
-		return;
-	}
-	size_t len = strlen(s);
-	put_varint(sb, (uint64_t)len + 1);
-	strbuf_add(sb, s, len);
-}
-
 static enum status
 write_all(struct cand_log *log, const void *data, size_t len)
 {
@@ -271,13 +236,13 @@ cand_log_add(struct cand_log *log, const struct finding *f)
 		if (same && i >= CF_OBJECT_FIRST && i <= CF_OBJECT_LAST) {
 			continue;
 		}
-		put_str(rec, fields[i]);
+		codec_put_str(rec, fields[i]);
 	}
 
 	uint64_t h = cand_hash(f->dup_key, strlen(f->dup_key));
 	unsigned char head[8 + 10];
 	memcpy(head, &h, 8);
-	size_t hlen = 8 + varint(head + 8, rec->len);
+	size_t hlen = 8 + codec_varint(head + 8, rec->len);
 
 	enum status st = STATUS_OK;
 	if (log->len + hlen + rec->len > CAND_BUF_SIZE) {
@@ -572,20 +537,6 @@ reader_fill(struct reader *r, size_t need)
 	return STATUS_OK;
 }
 
-static bool
-get_varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
-{
-	*v = 0;
-	for (unsigned shift = 0; *p < end && shift < 64; shift += 7) {
-		unsigned char b = *(*p)++;
-		*v |= (uint64_t)(b & 0x7f) << shift;
-		if ((b & 0x80) == 0) {
-			return true;
-		}
-	}
-	return false;
-}
-
 /*
  * The next record: its hash and body (flags, severities, strings).
  * Returns false at the end of the file (st OK) or on an error.
@@ -611,7 +562,7 @@ reader_next(struct reader *r, uint64_t *hash, const unsigned char **body,
 	memcpy(hash, r->buf + r->pos, 8);
 	const unsigned char *p = r->buf + r->pos + 8;
 	uint64_t blen;
-	if (!get_varint(&p, r->buf + r->end, &blen) ||
+	if (!codec_get_varint(&p, r->buf + r->end, &blen) ||
 	    blen > r->log->good) {
 		*st = damaged(r->log);
 		return false;
@@ -624,29 +575,6 @@ reader_next(struct reader *r, uint64_t *hash, const unsigned char **body,
 	*body = r->buf + r->pos + hlen;
 	*len = (size_t)blen;
 	r->pos += hlen + (size_t)blen;
-	return true;
-}
-
-/* The next string of a body; *s NULL for a NULL field. */
-static bool
-body_str(const unsigned char **p, const unsigned char *end, const char **s,
-	 size_t *len)
-{
-	uint64_t v;
-	if (!get_varint(p, end, &v)) {
-		return false;
-	}
-	if (v == 0) {
-		*s = NULL;
-		*len = 0;
-		return true;
-	}
-	if (v - 1 > (uint64_t)(end - *p)) {
-		return false;
-	}
-	*s = (const char *)*p;
-	*len = (size_t)(v - 1);
-	*p += v - 1;
 	return true;
 }
 
@@ -668,7 +596,7 @@ count_keys(struct cand_log *log, const struct hash_set *dups,
 		const unsigned char *p = body + 3, *end = body + len;
 		const char *key;
 		size_t klen;
-		if (len < 3 || !body_str(&p, end, &key, &klen) || key == NULL) {
+		if (len < 3 || !codec_get_str(&p, end, &key, &klen) || key == NULL) {
 			st = damaged(log);
 			break;
 		}
@@ -715,7 +643,7 @@ emit_all(struct cand_log *log, const struct hash_set *dups,
 			}
 			const char *s;
 			size_t slen;
-			ok = body_str(&p, end, &s, &slen);
+			ok = codec_get_str(&p, end, &s, &slen);
 			if (ok) {
 				strbuf_reset(&field[i]);
 				strbuf_add(&field[i], s != NULL ? s : "", slen);

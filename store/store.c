@@ -18,7 +18,9 @@
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "store/cand.h"
+#include "store/codec.h"
 #include "store/schema.h"
+#include "store/writer.h"
 
 /* "SyRd": marks a database as ours (PRAGMA application_id). */
 #define STORE_APPLICATION_ID 0x53795264
@@ -67,7 +69,12 @@ struct store {
 	/* The duplicate candidates of each running scan (store/cand.h). */
 	struct cand_log **logs;
 	size_t nlogs;
+	/* store_write_behind(): the thread that writes the rows, or NULL. */
+	struct writer *writer;
 };
+
+static enum status
+rows_written(struct store *s);
 
 static enum status
 db_fail(struct store *s, const char *what)
@@ -485,6 +492,7 @@ store_free(struct store *s)
 	if (s == NULL) {
 		return;
 	}
+	writer_free(s->writer);
 	if (s->db != NULL) {
 		/* Rows written so far stay, as with store_scan_fail(). */
 		if (in_transaction(s)) {
@@ -511,6 +519,10 @@ enum status
 store_scan_begin(struct store *s, const struct store_scan_meta *meta,
 		 int64_t *scan_id)
 {
+	enum status written = rows_written(s);
+	if (written != STATUS_OK) {
+		return written;
+	}
 	enum status st = batch_flush(s);
 	if (st != STATUS_OK) {
 		return st;
@@ -549,6 +561,10 @@ store_scan_begin(struct store *s, const struct store_scan_meta *meta,
 enum status
 store_scan_set_base(struct store *s, int64_t scan_id, const char *base)
 {
+	enum status written = rows_written(s);
+	if (written != STATUS_OK) {
+		return written;
+	}
 	const char *what = "record the base DN of the scan";
 	sqlite3_stmt *stmt =
 		prepare(s, "UPDATE scans SET base = ?2 WHERE id = ?1", what);
@@ -562,9 +578,9 @@ store_scan_set_base(struct store *s, int64_t scan_id, const char *base)
 	return st;
 }
 
-enum status
-store_add_object(struct store *s, int64_t scan_id,
-		 const struct store_object *obj)
+static enum status
+add_object_now(struct store *s, int64_t scan_id,
+	       const struct store_object *obj)
 {
 	const char *what = "record an object";
 	sqlite3_stmt *stmt = row_stmt(s, STMT_ADD_OBJECT, what);
@@ -609,22 +625,22 @@ add_count(struct store *s, int stmt_id, int64_t scan_id, const char *name,
 	return batch_row_end(s);
 }
 
-enum status
-store_add_skipped(struct store *s, int64_t scan_id, const char *reason)
+static enum status
+add_skipped_now(struct store *s, int64_t scan_id, const char *reason)
 {
 	return add_count(s, STMT_ADD_SKIPPED, scan_id, reason,
 			 "record a skipped object");
 }
 
-enum status
-store_add_count(struct store *s, int64_t scan_id, const char *name)
+static enum status
+add_summary_now(struct store *s, int64_t scan_id, const char *name)
 {
 	return add_count(s, STMT_ADD_SUMMARY, scan_id, name,
 			 "record a summary count");
 }
 
-enum status
-store_add_not_crawled(struct store *s, int64_t scan_id, const char *ref)
+static enum status
+add_not_crawled_now(struct store *s, int64_t scan_id, const char *ref)
 {
 	const char *what = "record a reference not crawled";
 	sqlite3_stmt *stmt = row_stmt(s, STMT_ADD_NOT_CRAWLED, what);
@@ -704,8 +720,8 @@ insert_finding(struct store *s, int64_t scan_id, const struct finding *f)
 	return step_done(s, stmt, what);
 }
 
-enum status
-store_add_finding(struct store *s, int64_t scan_id, const struct finding *f)
+static enum status
+add_finding_now(struct store *s, int64_t scan_id, const struct finding *f)
 {
 	enum status st;
 	if (f->dup_key != NULL) {
@@ -722,6 +738,216 @@ store_add_finding(struct store *s, int64_t scan_id, const struct finding *f)
 		st = insert_finding(s, scan_id, f);
 	}
 	return st != STATUS_OK ? st : batch_row_end(s);
+}
+
+/* ---- rows written behind (store_write_behind) ---------------------- */
+
+enum row_op {
+	ROW_OBJECT = 1,
+	ROW_FINDING,
+	ROW_SKIPPED,
+	ROW_SUMMARY,
+	ROW_NOT_CRAWLED,
+};
+
+/* The strings of a finding in the writer's encoding, in this order. */
+#define FINDING_STRINGS 15
+
+static void
+finding_strings(const struct finding *f, const char *out[FINDING_STRINGS])
+{
+	const char *v[FINDING_STRINGS] = {
+		f->dn,	      f->cn,	      f->objectclass, f->objectguid,
+		f->attribute, f->value,	      f->rule,	      f->error,
+		f->update,    f->proposed_action, f->dup_key, f->dup_rule,
+		f->dup_error, f->dup_update,  f->dup_action,
+	};
+	memcpy(out, v, sizeof(v));
+}
+
+static struct strbuf *
+row_begin(struct store *s, enum row_op op, int64_t scan_id)
+{
+	struct strbuf *b = writer_block(s->writer);
+	unsigned char head[1 + 8];
+	head[0] = (unsigned char)op;
+	memcpy(head + 1, &scan_id, 8);
+	strbuf_add(b, head, sizeof(head));
+	return b;
+}
+
+/* Applies a block of rows in the writer thread. */
+static enum status
+apply_rows(void *ctx, const char *data, size_t len)
+{
+	struct store *s = ctx;
+	const unsigned char *p = (const unsigned char *)data;
+	const unsigned char *end = p + len;
+	enum status st = STATUS_OK;
+	while (p < end && st == STATUS_OK) {
+		if (end - p < 9) {
+			goto damaged;
+		}
+		enum row_op op = (enum row_op)p[0];
+		int64_t scan_id;
+		memcpy(&scan_id, p + 1, 8);
+		p += 9;
+		const char *str[FINDING_STRINGS];
+		size_t n = op == ROW_OBJECT	? 4
+			   : op == ROW_FINDING ? FINDING_STRINGS
+					       : 1;
+		size_t slen;
+		for (size_t i = 0; i < n; i++) {
+			if (!codec_get_str(&p, end, &str[i], &slen)) {
+				goto damaged;
+			}
+		}
+		switch (op) {
+		case ROW_OBJECT: {
+			const struct store_object obj = {
+				.key = str[0],
+				.dn = str[1],
+				.cn = str[2],
+				.objectclass = str[3],
+			};
+			st = add_object_now(s, scan_id, &obj);
+			break;
+		}
+		case ROW_FINDING: {
+			if (end - p < 2) {
+				goto damaged;
+			}
+			struct finding f = {
+				.dn = str[0],
+				.cn = str[1],
+				.objectclass = str[2],
+				.objectguid = str[3],
+				.attribute = str[4],
+				.value = str[5],
+				.rule = str[6],
+				.error = str[7],
+				.update = str[8],
+				.proposed_action = str[9],
+				.severity = (enum finding_severity)p[0],
+				.dup_key = str[10],
+				.dup_rule = str[11],
+				.dup_error = str[12],
+				.dup_update = str[13],
+				.dup_action = str[14],
+				.dup_severity = (enum finding_severity)p[1],
+			};
+			p += 2;
+			st = add_finding_now(s, scan_id, &f);
+			break;
+		}
+		case ROW_SKIPPED:
+			st = add_skipped_now(s, scan_id, str[0]);
+			break;
+		case ROW_SUMMARY:
+			st = add_summary_now(s, scan_id, str[0]);
+			break;
+		case ROW_NOT_CRAWLED:
+			st = add_not_crawled_now(s, scan_id, str[0]);
+			break;
+		default:
+			goto damaged;
+		}
+	}
+	return st;
+damaged:
+	/* Only this file writes the blocks: a bug, not bad input. */
+	LOG_ERR("cannot write rows to %s: a queued row is damaged", s->path);
+	return STATUS_ERR_UNEXPECTED;
+}
+
+enum status
+store_write_behind(struct store *s)
+{
+	if (s->writer != NULL) {
+		return STATUS_OK;
+	}
+	enum status st;
+	s->writer = writer_new(apply_rows, s, &st);
+	return st;
+}
+
+/*
+ * Waits until the writer thread has written every queued row, so that
+ * this thread may use the connection; returns the writer's failure.
+ */
+static enum status
+rows_written(struct store *s)
+{
+	return s->writer != NULL ? writer_drain(s->writer) : STATUS_OK;
+}
+
+enum status
+store_add_object(struct store *s, int64_t scan_id,
+		 const struct store_object *obj)
+{
+	if (s->writer == NULL) {
+		return add_object_now(s, scan_id, obj);
+	}
+	struct strbuf *b = row_begin(s, ROW_OBJECT, scan_id);
+	codec_put_str(b, obj->key);
+	codec_put_str(b, obj->dn);
+	codec_put_str(b, obj->cn);
+	codec_put_str(b, obj->objectclass);
+	return writer_commit(s->writer);
+}
+
+enum status
+store_add_finding(struct store *s, int64_t scan_id, const struct finding *f)
+{
+	if (s->writer == NULL) {
+		return add_finding_now(s, scan_id, f);
+	}
+	if (f->error == NULL && f->dup_key == NULL) {
+		return STATUS_OK;
+	}
+	struct strbuf *b = row_begin(s, ROW_FINDING, scan_id);
+	const char *str[FINDING_STRINGS];
+	finding_strings(f, str);
+	for (size_t i = 0; i < FINDING_STRINGS; i++) {
+		codec_put_str(b, str[i]);
+	}
+	strbuf_addch(b, (char)f->severity);
+	strbuf_addch(b, (char)f->dup_severity);
+	return writer_commit(s->writer);
+}
+
+/* A row of one string (a count or a reference). */
+static enum status
+add_one_string(struct store *s, enum row_op op, int64_t scan_id,
+	       const char *str)
+{
+	struct strbuf *b = row_begin(s, op, scan_id);
+	codec_put_str(b, str);
+	return writer_commit(s->writer);
+}
+
+enum status
+store_add_skipped(struct store *s, int64_t scan_id, const char *reason)
+{
+	return s->writer == NULL
+		       ? add_skipped_now(s, scan_id, reason)
+		       : add_one_string(s, ROW_SKIPPED, scan_id, reason);
+}
+
+enum status
+store_add_count(struct store *s, int64_t scan_id, const char *name)
+{
+	return s->writer == NULL
+		       ? add_summary_now(s, scan_id, name)
+		       : add_one_string(s, ROW_SUMMARY, scan_id, name);
+}
+
+enum status
+store_add_not_crawled(struct store *s, int64_t scan_id, const char *ref)
+{
+	return s->writer == NULL
+		       ? add_not_crawled_now(s, scan_id, ref)
+		       : add_one_string(s, ROW_NOT_CRAWLED, scan_id, ref);
 }
 
 static double
@@ -864,6 +1090,10 @@ end_scan(struct store *s, int64_t scan_id, const char *state,
 enum status
 store_scan_complete(struct store *s, int64_t scan_id)
 {
+	enum status written = rows_written(s);
+	if (written != STATUS_OK) {
+		return written;
+	}
 	enum status st = batch_flush(s);
 	if (st == STATUS_OK) {
 		st = exec(s, "BEGIN IMMEDIATE", "start a transaction");
@@ -877,6 +1107,8 @@ store_scan_complete(struct store *s, int64_t scan_id)
 enum status
 store_scan_fail(struct store *s, int64_t scan_id, const char *reason)
 {
+	/* Whatever the writer managed to write stays. */
+	rows_written(s);
 	/* Keep what was written, or else what was committed. */
 	if (batch_flush(s) != STATUS_OK) {
 		rollback(s);
@@ -892,6 +1124,10 @@ store_scan_fail(struct store *s, int64_t scan_id, const char *reason)
 enum status
 store_flush(struct store *s)
 {
+	enum status written = rows_written(s);
+	if (written != STATUS_OK) {
+		return written;
+	}
 	return batch_flush(s);
 }
 
@@ -948,6 +1184,7 @@ scan_from_row(sqlite3_stmt *stmt, struct store_scan *out)
 enum status
 store_list_scans(struct store *s, struct store_scan **scans, size_t *n)
 {
+	rows_written(s); /* a failure there was logged; reading goes on */
 	*scans = NULL;
 	*n = 0;
 	const char *what = "list the scans";
@@ -1022,6 +1259,7 @@ parse_id(const char *spec, int64_t *id)
 enum status
 store_get_scan(struct store *s, const char *spec, struct store_scan *out)
 {
+	rows_written(s); /* a failure there was logged; reading goes on */
 	memset(out, 0, sizeof(*out));
 	int64_t id = 0;
 	const char *sql;
@@ -1058,6 +1296,7 @@ enum status
 store_find_previous(struct store *s, int64_t scan_id, struct store_scan *out,
 		    bool *found)
 {
+	rows_written(s); /* a failure there was logged; reading goes on */
 	memset(out, 0, sizeof(*out));
 	*found = false;
 	const char *what = "read the previous scan";
@@ -1104,6 +1343,7 @@ static enum status
 read_counts(struct store *s, const char *sql, int64_t scan_id,
 	    struct store_count **counts, size_t *n, const char *what)
 {
+	rows_written(s); /* a failure there was logged; reading goes on */
 	*counts = NULL;
 	*n = 0;
 	sqlite3_stmt *stmt = prepare(s, sql, what);
@@ -1165,6 +1405,10 @@ enum status
 store_set_decision(struct store *s, int64_t scan_id,
 		   const struct store_decision *d)
 {
+	enum status written = rows_written(s);
+	if (written != STATUS_OK) {
+		return written;
+	}
 	const char *what = "record a decision";
 	sqlite3_stmt *stmt = prepare(
 		s,
@@ -1193,6 +1437,10 @@ store_set_decision(struct store *s, int64_t scan_id,
 enum status
 store_add_rule(struct store *s, int64_t scan_id, const struct store_rule *r)
 {
+	enum status written = rows_written(s);
+	if (written != STATUS_OK) {
+		return written;
+	}
 	const char *what = "record a rule of the scan";
 	sqlite3_stmt *stmt = prepare(
 		s,
@@ -1221,6 +1469,7 @@ store_each_rule(struct store *s, int64_t scan_id,
 		enum status (*fn)(void *ctx, const struct store_rule *r),
 		void *ctx)
 {
+	rows_written(s); /* a failure there was logged; reading goes on */
 	const char *what = "read the rules of the scan";
 	sqlite3_stmt *stmt = prepare(
 		s,
@@ -1298,6 +1547,7 @@ store_each_finding_compared(
 	struct store *s, int64_t scan_id, int64_t previous_id,
 	enum status (*fn)(void *ctx, const struct finding *f), void *ctx)
 {
+	rows_written(s); /* a failure there was logged; reading goes on */
 	const char *what = "read the findings";
 	sqlite3_stmt *stmt = prepare(
 		s,
@@ -1345,6 +1595,7 @@ store_each_fixed(struct store *s, int64_t new_id, int64_t old_id,
 		 enum status (*fn)(void *ctx, const struct finding *f),
 		 void *ctx)
 {
+	rows_written(s); /* a failure there was logged; reading goes on */
 	const char *what = "read the fixed findings";
 	sqlite3_stmt *stmt = prepare(
 		s,
@@ -1388,6 +1639,7 @@ store_each_object_change(struct store *s, int64_t new_id, int64_t old_id,
 					   const char *old_dn),
 			 void *ctx)
 {
+	rows_written(s); /* a failure there was logged; reading goes on */
 	const char *what = "compare the objects of two scans";
 	/* Two anti-joins and a join over the (scan_id, key) index. */
 	sqlite3_stmt *stmt = prepare(

@@ -56,6 +56,19 @@ struct store *
 store_open_existing(const char *path, enum status *st);
 
 /*
+ * From now on the rows of store_add_object(), store_add_finding(),
+ * store_add_skipped(), store_add_count() and store_add_not_crawled() are
+ * written by a thread of the store's own while the caller goes on: those
+ * calls only queue the row (copied), and return a failure of the writer
+ * (logged where it happened) on a later call.  Every other call first
+ * waits for the queued rows; store_scan_complete() and store_flush()
+ * return the writer's failure.  A scan over two cores then checks entries
+ * while SQLite writes the previous ones.
+ */
+enum status
+store_write_behind(struct store *s);
+
+/*
  * Commits rows still in an open batch (a scan left neither complete nor
  * failed stays "running" and is failed by the next store_open() once this
  * process is gone), finalizes every statement and closes the database.

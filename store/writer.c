@@ -1,0 +1,195 @@
+#define LOG_MODULE "store"
+
+#include "store/writer.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/xalloc.h"
+
+/*
+ * Blocks of 256 KB, at most four queued: the rules run at most a megabyte
+ * of rows ahead of SQLite, and a failure is noticed within a block.
+ */
+#define WRITER_BLOCK_SIZE (256 * 1024)
+#define WRITER_QUEUE 4
+
+struct writer {
+	writer_apply_fn apply;
+	void *ctx;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t work;  /* the writer waits for a block or stop */
+	pthread_cond_t space; /* the producer waits for room or idleness */
+	struct strbuf *queue[WRITER_QUEUE];
+	size_t head, count;
+	struct strbuf *spare[WRITER_QUEUE + 1]; /* applied, for reuse */
+	size_t nspare;
+	bool busy; /* a block is being applied */
+	bool stop;
+	enum status failed;
+	struct strbuf *cur; /* the producer's; not locked */
+};
+
+static struct strbuf *
+block_new(void)
+{
+	struct strbuf *b = xmalloc(sizeof(*b));
+	strbuf_init(b);
+	return b;
+}
+
+static void
+block_free(struct strbuf *b)
+{
+	if (b != NULL) {
+		strbuf_release(b);
+		free(b);
+	}
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct writer *w = arg;
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (w->count == 0 && !w->stop) {
+			pthread_cond_wait(&w->work, &w->mu);
+		}
+		if (w->count == 0) {
+			break;
+		}
+		struct strbuf *b = w->queue[w->head];
+		enum status failed = w->failed;
+		w->busy = true;
+		pthread_mutex_unlock(&w->mu);
+
+		enum status st = STATUS_OK;
+		if (failed == STATUS_OK) {
+			st = w->apply(w->ctx, b->buf, b->len);
+		}
+		strbuf_reset(b);
+
+		pthread_mutex_lock(&w->mu);
+		if (w->failed == STATUS_OK) {
+			w->failed = st;
+		}
+		w->head = (w->head + 1) % WRITER_QUEUE;
+		w->count--;
+		if (w->nspare < WRITER_QUEUE + 1) {
+			w->spare[w->nspare++] = b;
+		} else {
+			block_free(b);
+		}
+		w->busy = false;
+		pthread_cond_signal(&w->space);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+struct writer *
+writer_new(writer_apply_fn apply, void *ctx, enum status *st)
+{
+	struct writer *w = xcalloc(1, sizeof(*w));
+	w->apply = apply;
+	w->ctx = ctx;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->work, NULL);
+	pthread_cond_init(&w->space, NULL);
+	w->cur = block_new();
+	/* Signals go to the other threads: this one only writes. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(&w->thread, NULL, writer_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		errno = rc;
+		LOG_ERRNO("cannot start the database writer thread");
+		pthread_cond_destroy(&w->space);
+		pthread_cond_destroy(&w->work);
+		pthread_mutex_destroy(&w->mu);
+		block_free(w->cur);
+		free(w);
+		*st = STATUS_ERR_UNEXPECTED;
+		return NULL;
+	}
+	*st = STATUS_OK;
+	return w;
+}
+
+/* Hands the current block to the writer; the lock is held. */
+static void
+push_locked(struct writer *w)
+{
+	while (w->count == WRITER_QUEUE) {
+		pthread_cond_wait(&w->space, &w->mu);
+	}
+	w->queue[(w->head + w->count) % WRITER_QUEUE] = w->cur;
+	w->count++;
+	pthread_cond_signal(&w->work);
+	w->cur = w->nspare > 0 ? w->spare[--w->nspare] : block_new();
+}
+
+struct strbuf *
+writer_block(struct writer *w)
+{
+	return w->cur;
+}
+
+enum status
+writer_commit(struct writer *w)
+{
+	if (w->cur->len < WRITER_BLOCK_SIZE) {
+		return STATUS_OK;
+	}
+	pthread_mutex_lock(&w->mu);
+	push_locked(w);
+	enum status st = w->failed;
+	pthread_mutex_unlock(&w->mu);
+	return st;
+}
+
+enum status
+writer_drain(struct writer *w)
+{
+	pthread_mutex_lock(&w->mu);
+	if (w->cur->len > 0) {
+		push_locked(w);
+	}
+	while (w->count > 0 || w->busy) {
+		pthread_cond_wait(&w->space, &w->mu);
+	}
+	enum status st = w->failed;
+	pthread_mutex_unlock(&w->mu);
+	return st;
+}
+
+void
+writer_free(struct writer *w)
+{
+	if (w == NULL) {
+		return;
+	}
+	writer_drain(w);
+	pthread_mutex_lock(&w->mu);
+	w->stop = true;
+	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	for (size_t i = 0; i < w->nspare; i++) {
+		block_free(w->spare[i]);
+	}
+	block_free(w->cur);
+	pthread_cond_destroy(&w->space);
+	pthread_cond_destroy(&w->work);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+}

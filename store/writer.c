@@ -13,11 +13,13 @@
 #include "common/xalloc.h"
 
 /*
- * Blocks of 256 KB, at most four queued: the rules run at most a megabyte
- * of rows ahead of SQLite, and a failure is noticed within a block.
+ * Blocks of 64 KB, at most sixteen queued: the rules run at most a
+ * megabyte of rows ahead of SQLite, a failure is noticed within a block,
+ * and a block is still in the cache when the writer reads it (256 KB
+ * blocks cost the 100,000-object scan about 0.3 s more).
  */
-#define WRITER_BLOCK_SIZE (256 * 1024)
-#define WRITER_QUEUE 4
+#define WRITER_BLOCK_SIZE (64 * 1024)
+#define WRITER_QUEUE 16
 
 struct writer {
 	writer_apply_fn apply;

@@ -321,6 +321,41 @@ sort_u64(uint64_t *a, size_t n)
 }
 
 /*
+ * Sorts the hashes: one in-place pass puts them in 256 buckets by their
+ * top byte (American flag sort), then each bucket, small enough for the
+ * cache at a million objects, is sorted alone.
+ */
+static void
+sort_hashes(uint64_t *a, size_t n)
+{
+	size_t count[256] = {0}, start[257], next[256];
+	for (size_t i = 0; i < n; i++) {
+		count[a[i] >> 56]++;
+	}
+	start[0] = 0;
+	for (size_t b = 0; b < 256; b++) {
+		start[b + 1] = start[b] + count[b];
+		next[b] = start[b];
+	}
+	for (size_t b = 0; b < 256; b++) {
+		while (next[b] < start[b + 1]) {
+			uint64_t v = a[next[b]];
+			size_t vb = (size_t)(v >> 56);
+			if (vb == b) {
+				next[b]++;
+				continue;
+			}
+			/* Swap v into its bucket; take what was there. */
+			a[next[b]] = a[next[vb]];
+			a[next[vb]++] = v;
+		}
+	}
+	for (size_t b = 0; b < 256; b++) {
+		sort_u64(a + start[b], count[b]);
+	}
+}
+
+/*
  * The hashes held more than once, as an open-addressing set (0 marks a
  * free slot, so hash 0 is kept aside).
  */
@@ -578,50 +613,48 @@ reader_next(struct reader *r, uint64_t *hash, const unsigned char **body,
 	return true;
 }
 
-/* Pass one: the exact count of every key whose hash is in dups. */
-static enum status
-count_keys(struct cand_log *log, const struct hash_set *dups,
-	   struct key_table *t)
+/* The finding of a candidate: its dup variant if dup, else its plain one. */
+static void
+make_finding(struct finding *f, const char *const v[CF_COUNT], bool dup,
+	     unsigned char sev, unsigned char dup_sev)
 {
-	struct reader r = {.log = log, .cap = CAND_BUF_SIZE};
-	r.buf = xmalloc(r.cap);
-	enum status st;
-	uint64_t h;
-	const unsigned char *body;
-	size_t len;
-	while (reader_next(&r, &h, &body, &len, &st)) {
-		if (!hash_set_has(dups, h)) {
-			continue;
-		}
-		const unsigned char *p = body + 3, *end = body + len;
-		const char *key;
-		size_t klen;
-		if (len < 3 || !codec_get_str(&p, end, &key, &klen) || key == NULL) {
-			st = damaged(log);
-			break;
-		}
-		key_table_add(t, h, key, klen);
-	}
-	free(r.buf);
-	return st;
+	*f = (struct finding){
+		.objectguid = v[CF_KEY],
+		.dn = v[CF_DN],
+		.cn = v[CF_CN],
+		.objectclass = v[CF_CLASS],
+		.attribute = v[CF_ATTRIBUTE],
+		.value = v[CF_VALUE],
+		.rule = dup ? v[CF_DUP_RULE] : v[CF_RULE],
+		.error = dup ? v[CF_DUP_ERROR] : v[CF_ERROR],
+		.update = dup ? v[CF_DUP_UPDATE] : v[CF_UPDATE],
+		.proposed_action = dup ? v[CF_DUP_ACTION] : v[CF_ACTION],
+		.severity = (enum finding_severity)(dup ? dup_sev : sev),
+		.dup_key = dup ? v[CF_DUP_KEY] : NULL,
+	};
 }
 
-/* Pass two: the findings. */
+/*
+ * The one pass over the file.  A candidate whose hash is not in dups is
+ * held by nobody else: its plain finding (if any) goes to fn at once.  The
+ * few others are copied whole to held and their keys counted exactly; they
+ * go to fn after the pass (emit_held()).
+ */
 static enum status
-emit_all(struct cand_log *log, const struct hash_set *dups,
-	 struct key_table *t,
-	 enum status (*fn)(void *ctx, const struct finding *f), void *ctx)
+settle_pass(struct cand_log *log, const struct hash_set *dups,
+	    struct key_table *t, struct strbuf *held,
+	    enum status (*fn)(void *ctx, const struct finding *f), void *ctx)
 {
 	struct reader r = {.log = log, .cap = CAND_BUF_SIZE};
 	r.buf = xmalloc(r.cap);
 	/*
-	 * Strings point into the read buffer, which moves: each field is
-	 * copied out, NUL-terminated, into its own buffer.
+	 * A record's strings lie in the read buffer until the next record;
+	 * the object's, which later records share, are copied out.
 	 */
-	struct strbuf field[CF_COUNT];
-	bool isnull[CF_COUNT] = {0};
-	for (int i = 0; i < CF_COUNT; i++) {
-		strbuf_init(&field[i]);
+	struct strbuf object[CF_OBJECT_LAST + 1];
+	bool object_null[CF_OBJECT_LAST + 1] = {0};
+	for (int i = CF_OBJECT_FIRST; i <= CF_OBJECT_LAST; i++) {
+		strbuf_init(&object[i]);
 	}
 	bool have_object = false;
 	enum status st;
@@ -635,59 +668,83 @@ emit_all(struct cand_log *log, const struct hash_set *dups,
 		}
 		const unsigned char *p = body + 3, *end = body + len;
 		bool newobj = (body[0] & CAND_NEW_OBJECT) != 0;
+		const char *v[CF_COUNT];
 		bool ok = true;
 		for (int i = 0; i < CF_COUNT && ok; i++) {
-			if (!newobj && i >= CF_OBJECT_FIRST &&
-			    i <= CF_OBJECT_LAST) {
+			bool of_object = i >= CF_OBJECT_FIRST &&
+					 i <= CF_OBJECT_LAST;
+			if (of_object && !newobj) {
+				v[i] = object_null[i] ? NULL : object[i].buf;
 				continue;
 			}
-			const char *s;
 			size_t slen;
-			ok = codec_get_str(&p, end, &s, &slen);
-			if (ok) {
-				strbuf_reset(&field[i]);
-				strbuf_add(&field[i], s != NULL ? s : "", slen);
-				isnull[i] = s == NULL;
+			ok = codec_get_str(&p, end, &v[i], &slen);
+			if (ok && of_object) {
+				strbuf_reset(&object[i]);
+				strbuf_add(&object[i], v[i] != NULL ? v[i] : "",
+					   slen);
+				object_null[i] = v[i] == NULL;
 			}
 		}
-		if (!ok || isnull[CF_DUP_KEY] || (!newobj && !have_object)) {
+		if (!ok || v[CF_DUP_KEY] == NULL || (!newobj && !have_object)) {
 			st = damaged(log);
 			break;
 		}
 		have_object = true;
-#define F(i) (isnull[i] ? NULL : field[i].buf)
-		bool dup = hash_set_has(dups, h) &&
-			   key_table_twice(t, h, field[CF_DUP_KEY].buf,
-					   field[CF_DUP_KEY].len);
-		struct finding f = {
-			.objectguid = F(CF_KEY),
-			.dn = F(CF_DN),
-			.cn = F(CF_CN),
-			.objectclass = F(CF_CLASS),
-			.attribute = F(CF_ATTRIBUTE),
-			.value = F(CF_VALUE),
-			.rule = dup ? F(CF_DUP_RULE) : F(CF_RULE),
-			.error = dup ? F(CF_DUP_ERROR) : F(CF_ERROR),
-			.update = dup ? F(CF_DUP_UPDATE) : F(CF_UPDATE),
-			.proposed_action = dup ? F(CF_DUP_ACTION) : F(CF_ACTION),
-			.severity = (enum finding_severity)(dup ? body[2]
-								: body[1]),
-			.dup_key = dup ? F(CF_DUP_KEY) : NULL,
-		};
-#undef F
-		if (f.error == NULL) {
+		if (hash_set_has(dups, h)) {
+			key_table_add(t, h, v[CF_DUP_KEY], strlen(v[CF_DUP_KEY]));
+			strbuf_add(held, &h, 8);
+			strbuf_add(held, body + 1, 2);
+			for (int i = 0; i < CF_COUNT; i++) {
+				codec_put_str(held, v[i]);
+			}
 			continue;
 		}
-		st = fn(ctx, &f);
-		if (st != STATUS_OK) {
-			break;
+		struct finding f;
+		make_finding(&f, v, false, body[1], body[2]);
+		if (f.error != NULL) {
+			st = fn(ctx, &f);
+			if (st != STATUS_OK) {
+				break;
+			}
 		}
 	}
-	for (int i = 0; i < CF_COUNT; i++) {
-		strbuf_release(&field[i]);
+	for (int i = CF_OBJECT_FIRST; i <= CF_OBJECT_LAST; i++) {
+		strbuf_release(&object[i]);
 	}
 	free(r.buf);
 	return st;
+}
+
+/* The held candidates, now that their keys are counted. */
+static enum status
+emit_held(const struct strbuf *held, struct key_table *t,
+	  enum status (*fn)(void *ctx, const struct finding *f), void *ctx)
+{
+	const unsigned char *p = (const unsigned char *)held->buf;
+	const unsigned char *end = p + held->len;
+	while (p < end) {
+		uint64_t h;
+		memcpy(&h, p, 8);
+		unsigned char sev = p[8], dup_sev = p[9];
+		p += 10;
+		const char *v[CF_COUNT];
+		size_t slen;
+		for (int i = 0; i < CF_COUNT; i++) {
+			codec_get_str(&p, end, &v[i], &slen);
+		}
+		struct finding f;
+		bool dup = key_table_twice(t, h, v[CF_DUP_KEY],
+					   strlen(v[CF_DUP_KEY]));
+		make_finding(&f, v, dup, sev, dup_sev);
+		if (f.error != NULL) {
+			enum status st = fn(ctx, &f);
+			if (st != STATUS_OK) {
+				return st;
+			}
+		}
+	}
+	return STATUS_OK;
 }
 
 enum status
@@ -702,21 +759,22 @@ cand_log_settle(struct cand_log *log, bool resolve,
 	struct hash_set dups = {0};
 	struct key_table t;
 	key_table_init(&t);
-	enum status st = STATUS_OK;
+	enum status st;
 	if (resolve && !log->broken) {
-		sort_u64(log->hashes, log->n);
+		sort_hashes(log->hashes, log->n);
 		hash_set_build(&dups, log->hashes, log->n);
 		/* The set is all that is needed now: the memory goes back. */
 		free(log->hashes);
 		log->hashes = NULL;
 		log->n = log->cap = 0;
-		if (dups.n > 0) {
-			st = count_keys(log, &dups, &t);
-		}
 	}
+	struct strbuf held;
+	strbuf_init(&held);
+	st = settle_pass(log, &dups, &t, &held, fn, ctx);
 	if (st == STATUS_OK) {
-		st = emit_all(log, &dups, &t, fn, ctx);
+		st = emit_held(&held, &t, fn, ctx);
 	}
+	strbuf_release(&held);
 	free(dups.slot);
 	key_table_release(&t);
 	return st;

@@ -4,10 +4,10 @@
  *
  * A candidate costs the crawl one record appended to an unlinked
  * temporary file and one 64-bit hash of its dup_key in memory (8 bytes:
- * 96 MB for twelve million candidates).  At the end the hashes are sorted;
- * only keys whose hash occurs twice are counted exactly (one pass over the
- * file), and a second pass hands every candidate that becomes a finding to
- * the caller, in the order they were added.  Internal to store/.
+ * 96 MB for twelve million candidates).  At the end the hashes are sorted
+ * and one pass over the file hands a candidate whose hash occurs once to
+ * the caller at once; the few others are kept in memory until their keys
+ * have been counted exactly, and follow.  Internal to store/.
  */
 #pragma once
 
@@ -34,8 +34,9 @@ enum status
 cand_log_add(struct cand_log *log, const struct finding *f);
 
 /*
- * Calls fn for every candidate that becomes a finding, in the order they
- * were added.  With resolve, a candidate whose dup_key was added more than
+ * Calls fn for every candidate that becomes a finding: in the order they
+ * were added, except that those whose key's hash is held more than once
+ * come last (in their order).  With resolve, a candidate whose dup_key was added more than
  * once takes its dup_* variant and has dup_key set; every other one keeps
  * its plain variant (none if its error is NULL) and has dup_key NULL.
  * Without resolve (a scan that did not finish) every candidate keeps its

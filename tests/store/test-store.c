@@ -70,6 +70,27 @@ db_int(const char *path, const char *sql)
 	return v;
 }
 
+/* The first column of the first row as text (freed by the caller). */
+static char *
+db_text(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	char *v = xstrdup("(none)");
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_stmt *stmt = NULL;
+		if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK &&
+		    sqlite3_step(stmt) == SQLITE_ROW &&
+		    sqlite3_column_text(stmt, 0) != NULL) {
+			free(v);
+			v = xstrdup((const char *)sqlite3_column_text(stmt, 0));
+		}
+		sqlite3_finalize(stmt);
+	}
+	sqlite3_close(db);
+	return v;
+}
+
 static bool
 db_exec(const char *path, const char *sql)
 {
@@ -669,6 +690,76 @@ test_duplicates(void)
 	free(path);
 }
 
+/*
+ * Many candidates, more than the candidate file's buffer holds, a few
+ * keys held twice: the duplicates are found, on every object that holds
+ * them, whatever else shares their hash, and nothing else is reported.
+ */
+static void
+test_many_candidates(void)
+{
+	char *path = db_path();
+	enum status st;
+	struct store *s = store_open(path, &st);
+	int64_t id = 0;
+	store_scan_begin(s, &meta, &id);
+	enum { USERS = 20000, EVERY = 500 };
+	char key[32], dn[64], value[64], dupkey[80], big[8192];
+	bool added = true;
+	for (int i = 0; i < USERS && added; i++) {
+		snprintf(key, sizeof(key), "g%d", i);
+		snprintf(dn, sizeof(dn), "CN=user %d,OU=Staff,DC=x", i);
+		/* Every EVERYth user also holds the address of user i + 1. */
+		int of = i % EVERY == 0 ? i + 1 : i;
+		snprintf(value, sizeof(value), "user.%d@example.com", of);
+		snprintf(dupkey, sizeof(dupkey), "mail:user.%d@example.com",
+			 of);
+		added = add_obj(s, id, key, dn) == STATUS_OK;
+		struct finding f =
+			candidate(key, dn, "mail", value, NULL, dupkey);
+		added = added && store_add_finding(s, id, &f) == STATUS_OK;
+		/* Own records of large values, and a plain error. */
+		if (i % 997 == 0) {
+			memset(big, 'a', sizeof(big) - 1);
+			big[sizeof(big) - 1] = '\0';
+			struct finding g = candidate(key, dn, "info", big,
+						     "Length", "info:big");
+			g.dup_key = i == 0 ? "info:alone" : g.dup_key;
+			added = added && store_add_finding(s, id, &g) ==
+						 STATUS_OK;
+		}
+	}
+	ok(added, "many candidates added");
+	is_int(store_scan_complete(s, id), STATUS_OK, "and settled");
+	int dups = USERS / EVERY;
+	char *sql = xasprintf("SELECT count(*) FROM findings WHERE scan_id ="
+			      " %lld AND attribute = 'mail' AND rule ="
+			      " 'x.duplicate' AND dup_key IS NOT NULL",
+			      (long long)id);
+	is_int(db_int(path, sql), 2 * dups,
+	       "both holders of each shared address, no other mail row");
+	free(sql);
+	sql = xasprintf("SELECT count(*) FROM findings WHERE scan_id = %lld"
+			" AND attribute = 'mail'",
+			(long long)id);
+	is_int(db_int(path, sql), 2 * dups, "no mail finding without a twin");
+	free(sql);
+	sql = xasprintf("SELECT count(*) || ' ' || sum(rule = 'x.duplicate')"
+			" || ' ' || sum(length(value) = 8191) FROM findings"
+			" WHERE scan_id = %lld AND attribute = 'info'",
+			(long long)id);
+	int n = USERS / 997 + 1;
+	char *want = xasprintf("%d %d %d", n, n - 1, n);
+	char *got = db_text(path, sql);
+	is_str(got, want,
+	       "large values kept whole; the lone one keeps its plain row");
+	free(got);
+	free(want);
+	free(sql);
+	store_free(s);
+	free(path);
+}
+
 static void
 test_fail(void)
 {
@@ -945,6 +1036,7 @@ main(void)
 	test_create_reopen();
 	test_round_trip();
 	test_duplicates();
+	test_many_candidates();
 	test_compare();
 	test_summary();
 	test_fail();

@@ -64,6 +64,7 @@ struct cand_log {
 	bool broken;   /* a write failed: records after good are lost */
 	uint64_t *hashes;
 	size_t n, cap;
+	uint64_t added; /* candidates, also after the hashes have gone */
 	struct strbuf rec;
 	struct strbuf last_key, last_dn;
 	bool have_last;
@@ -130,6 +131,13 @@ int64_t
 cand_log_scan(const struct cand_log *log)
 {
 	return log->scan_id;
+}
+
+void
+cand_log_stats(const struct cand_log *log, uint64_t *count, uint64_t *bytes)
+{
+	*count = log->added;
+	*bytes = log->good + log->len;
 }
 
 /* A 64-bit hash of len bytes, eight at a time. */
@@ -271,6 +279,7 @@ cand_log_add(struct cand_log *log, const struct finding *f)
 					    sizeof(*log->hashes));
 	}
 	log->hashes[log->n++] = h;
+	log->added++;
 	return STATUS_OK;
 }
 

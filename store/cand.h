@@ -29,6 +29,10 @@ cand_log_free(struct cand_log *log);
 int64_t
 cand_log_scan(const struct cand_log *log);
 
+/* How many candidates were added, and the bytes of their file. */
+void
+cand_log_stats(const struct cand_log *log, uint64_t *count, uint64_t *bytes);
+
 /* Appends the candidate f (f->dup_key != NULL). */
 enum status
 cand_log_add(struct cand_log *log, const struct finding *f);

@@ -993,8 +993,12 @@ settle_candidates(struct store *s, int64_t scan_id, bool resolve)
 	struct settle_ctx ctx = {s, scan_id, 0};
 	st = cand_log_settle(log, resolve, settle_one, &ctx);
 	if (timed && st == STATUS_OK) {
-		LOG_DBG("resolve duplicate candidates: %zu rows, %.2f s",
-			ctx.rows, seconds() - t0);
+		uint64_t count, bytes;
+		cand_log_stats(log, &count, &bytes);
+		LOG_DBG("resolve duplicate candidates: %" PRIu64
+			" candidates (%.1f MB of temporary file), %zu"
+			" findings, %.2f s",
+			count, (double)bytes / 1e6, ctx.rows, seconds() - t0);
 	}
 	return st;
 }

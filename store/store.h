@@ -26,13 +26,14 @@ struct store;
 
 /*
  * Rows of the database file written per transaction while a scan runs
- * (duplicate candidates live in a temporary table and do not count).
- * Every commit rewrites the index pages its rows touched, and object keys
- * are random: at a million objects, batches of 10,000 rows of every kind
- * wrote 16 GB to the WAL for a 390 MB database, these 4 GB (BENCHMARKS.md).
- * A scan that dies loses at most one batch, and is failed anyway.
+ * (duplicate candidates never reach it).  Every commit rewrites the index
+ * pages its rows touched, and object keys are random: at a million
+ * objects, batches of 10,000 rows wrote 16 GB to the WAL for a 390 MB
+ * database, batches of 100,000 about 4 GB, these 2.6 GB (BENCHMARKS.md).
+ * Memory does not grow with it (SQLite spills to the WAL beyond its
+ * cache).  A scan that dies loses its open batch, and is failed anyway.
  */
-#define STORE_BATCH_ROWS 100000
+#define STORE_BATCH_ROWS 1000000
 
 /*
  * Opens (creating and migrating as needed) the database at path (NULL:

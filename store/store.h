@@ -28,8 +28,8 @@ struct store;
  * Rows of the database file written per transaction while a scan runs
  * (duplicate candidates never reach it).  Every commit rewrites the index
  * pages its rows touched, and object keys are random: at a million
- * objects, batches of 10,000 rows wrote 16 GB to the WAL for a 390 MB
- * database, batches of 100,000 about 4 GB, these 2.6 GB (BENCHMARKS.md).
+ * objects the scan wrote 3.9 GB in all with batches of 100,000 rows, 2.6
+ * GB with these, for a 390 MB database (store/README.md).
  * Memory does not grow with it (SQLite spills to the WAL beyond its
  * cache).  A scan that dies loses its open batch, and is failed anyway.
  */

@@ -75,6 +75,16 @@ strbuf_add(struct strbuf *sb, const void *data, size_t len)
 	sb->buf[sb->len] = '\0';
 }
 
+char *
+strbuf_extend(struct strbuf *sb, size_t len)
+{
+	grow(sb, len);
+	char *p = sb->buf + sb->len;
+	sb->len += len;
+	sb->buf[sb->len] = '\0';
+	return p;
+}
+
 void
 strbuf_addstr(struct strbuf *sb, const char *s)
 {

@@ -35,6 +35,14 @@ strbuf_add(struct strbuf *sb, const void *data, size_t len);
 void
 strbuf_addstr(struct strbuf *sb, const char *s);
 
+/*
+ * Appends len bytes for the caller to fill, and returns where they start
+ * (valid until the next change to sb): one capacity check for a record
+ * built from many pieces.
+ */
+char *
+strbuf_extend(struct strbuf *sb, size_t len);
+
 void
 strbuf_addch(struct strbuf *sb, char c);
 

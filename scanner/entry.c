@@ -101,13 +101,16 @@ find(const struct scan_entry *e, const char *name)
 {
 	/*
 	 * The rules look attributes up by name many times per entry: a
-	 * first letter that differs (ASCII case folded) rules most out
-	 * before strcasecmp().
+	 * length or a first letter that differs (ASCII case folded) rules
+	 * most out before strcasecmp().
 	 */
+	size_t len = strlen(name);
 	unsigned char c0 = (unsigned char)name[0] | 0x20;
 	for (size_t i = 0; i < e->nattrs; i++) {
-		if (((unsigned char)e->attrs[i].name[0] | 0x20) == c0 &&
-		    strcasecmp(e->attrs[i].name, name) == 0) {
+		const struct scan_attr *a = &e->attrs[i];
+		if (a->namelen == len &&
+		    ((unsigned char)a->name[0] | 0x20) == c0 &&
+		    strcasecmp(a->name, name) == 0) {
 			return &e->attrs[i];
 		}
 	}
@@ -127,7 +130,8 @@ scan_entry_add(struct scan_entry *e, const char *name, const void *data,
 		}
 		a = &e->attrs[e->nattrs++];
 		memset(a, 0, sizeof(*a));
-		a->name = entry_dup(e, name, strlen(name));
+		a->namelen = strlen(name);
+		a->name = entry_dup(e, name, a->namelen);
 	}
 	if (a->nvals == a->cap) {
 		a->cap = a->cap ? a->cap * 2 : 1;

@@ -31,6 +31,7 @@ struct scan_attr {
 	struct scan_value *vals;
 	size_t nvals;
 	size_t cap;
+	size_t namelen; /* strlen(name): look-ups compare it first */
 };
 
 struct scan_chunk;

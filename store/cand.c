@@ -237,17 +237,20 @@ cand_log_add(struct cand_log *log, const struct finding *f)
 	};
 	struct strbuf *rec = &log->rec;
 	strbuf_reset(rec);
-	strbuf_addch(rec, same ? 0 : CAND_NEW_OBJECT);
-	strbuf_addch(rec, (char)f->severity);
-	strbuf_addch(rec, (char)f->dup_severity);
+	char *head3 = strbuf_extend(rec, 3);
+	head3[0] = same ? 0 : CAND_NEW_OBJECT;
+	head3[1] = (char)f->severity;
+	head3[2] = (char)f->dup_severity;
+	const char *put[CF_COUNT];
+	size_t len[CF_COUNT], n = 0;
 	for (int i = 0; i < CF_COUNT; i++) {
-		if (same && i >= CF_OBJECT_FIRST && i <= CF_OBJECT_LAST) {
-			continue;
+		if (!same || i < CF_OBJECT_FIRST || i > CF_OBJECT_LAST) {
+			put[n++] = fields[i];
 		}
-		codec_put_str(rec, fields[i]);
 	}
-
-	uint64_t h = cand_hash(f->dup_key, strlen(f->dup_key));
+	codec_put_strs(rec, put, len, n);
+	/* CF_DUP_KEY is the first field written. */
+	uint64_t h = cand_hash(f->dup_key, len[0]);
 	unsigned char head[8 + 10];
 	memcpy(head, &h, 8);
 	size_t hlen = 8 + codec_varint(head + 8, rec->len);

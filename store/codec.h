@@ -47,6 +47,55 @@ codec_put_str(struct strbuf *sb, const char *s)
 	strbuf_add(sb, s, len + 1);
 }
 
+/* The bytes codec_put_str() writes for a string of len bytes (or NULL). */
+static inline size_t
+codec_str_size(const char *s, size_t len)
+{
+	if (s == NULL) {
+		return 1;
+	}
+	size_t n = 1;
+	for (uint64_t v = (uint64_t)len + 1; v >= 0x80; v >>= 7) {
+		n++;
+	}
+	return n + len + 1;
+}
+
+/*
+ * Writes what codec_put_str() would to p, which has codec_str_size()
+ * bytes; returns the end.
+ */
+static inline unsigned char *
+codec_write_str(unsigned char *p, const char *s, size_t len)
+{
+	if (s == NULL) {
+		*p = 0;
+		return p + 1;
+	}
+	p += codec_varint(p, (uint64_t)len + 1);
+	memcpy(p, s, len + 1);
+	return p + len + 1;
+}
+
+/*
+ * Appends n strings (NULL ones included) with one capacity check.  len
+ * receives their lengths (scratch, n entries).
+ */
+static inline void
+codec_put_strs(struct strbuf *sb, const char *const *strs, size_t *len,
+	       size_t n)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < n; i++) {
+		len[i] = strs[i] != NULL ? strlen(strs[i]) : 0;
+		total += codec_str_size(strs[i], len[i]);
+	}
+	unsigned char *p = (unsigned char *)strbuf_extend(sb, total);
+	for (size_t i = 0; i < n; i++) {
+		p = codec_write_str(p, strs[i], len[i]);
+	}
+}
+
 static inline bool
 codec_get_varint(const unsigned char **p, const unsigned char *end,
 		 uint64_t *v)

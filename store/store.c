@@ -889,10 +889,9 @@ store_add_object(struct store *s, int64_t scan_id,
 		return add_object_now(s, scan_id, obj);
 	}
 	struct strbuf *b = row_begin(s, ROW_OBJECT, scan_id);
-	codec_put_str(b, obj->key);
-	codec_put_str(b, obj->dn);
-	codec_put_str(b, obj->cn);
-	codec_put_str(b, obj->objectclass);
+	const char *str[4] = {obj->key, obj->dn, obj->cn, obj->objectclass};
+	size_t len[4];
+	codec_put_strs(b, str, len, 4);
 	return writer_commit(s->writer);
 }
 
@@ -907,12 +906,12 @@ store_add_finding(struct store *s, int64_t scan_id, const struct finding *f)
 	}
 	struct strbuf *b = row_begin(s, ROW_FINDING, scan_id);
 	const char *str[FINDING_STRINGS];
+	size_t len[FINDING_STRINGS];
 	finding_strings(f, str);
-	for (size_t i = 0; i < FINDING_STRINGS; i++) {
-		codec_put_str(b, str[i]);
-	}
-	strbuf_addch(b, (char)f->severity);
-	strbuf_addch(b, (char)f->dup_severity);
+	codec_put_strs(b, str, len, FINDING_STRINGS);
+	char *sev = strbuf_extend(b, 2);
+	sev[0] = (char)f->severity;
+	sev[1] = (char)f->dup_severity;
 	return writer_commit(s->writer);
 }
 

@@ -776,6 +776,20 @@ row_begin(struct store *s, enum row_op op, int64_t scan_id)
 	return b;
 }
 
+/* Writes a row of one string (a count or a reference) now. */
+static enum status
+add_one_now(struct store *s, enum row_op op, int64_t scan_id, const char *str)
+{
+	switch (op) {
+	case ROW_SKIPPED:
+		return add_skipped_now(s, scan_id, str);
+	case ROW_SUMMARY:
+		return add_summary_now(s, scan_id, str);
+	default:
+		return add_not_crawled_now(s, scan_id, str);
+	}
+}
+
 /* Applies a block of rows in the writer thread. */
 static enum status
 apply_rows(void *ctx, const char *data, size_t len)
@@ -841,13 +855,9 @@ apply_rows(void *ctx, const char *data, size_t len)
 			break;
 		}
 		case ROW_SKIPPED:
-			st = add_skipped_now(s, scan_id, str[0]);
-			break;
 		case ROW_SUMMARY:
-			st = add_summary_now(s, scan_id, str[0]);
-			break;
 		case ROW_NOT_CRAWLED:
-			st = add_not_crawled_now(s, scan_id, str[0]);
+			st = add_one_now(s, op, scan_id, str[0]);
 			break;
 		default:
 			goto damaged;
@@ -915,11 +925,13 @@ store_add_finding(struct store *s, int64_t scan_id, const struct finding *f)
 	return writer_commit(s->writer);
 }
 
-/* A row of one string (a count or a reference). */
+/* A row of one string, written now or queued for the writer. */
 static enum status
-add_one_string(struct store *s, enum row_op op, int64_t scan_id,
-	       const char *str)
+add_one(struct store *s, enum row_op op, int64_t scan_id, const char *str)
 {
+	if (s->writer == NULL) {
+		return add_one_now(s, op, scan_id, str);
+	}
 	struct strbuf *b = row_begin(s, op, scan_id);
 	codec_put_str(b, str);
 	return writer_commit(s->writer);
@@ -928,25 +940,19 @@ add_one_string(struct store *s, enum row_op op, int64_t scan_id,
 enum status
 store_add_skipped(struct store *s, int64_t scan_id, const char *reason)
 {
-	return s->writer == NULL
-		       ? add_skipped_now(s, scan_id, reason)
-		       : add_one_string(s, ROW_SKIPPED, scan_id, reason);
+	return add_one(s, ROW_SKIPPED, scan_id, reason);
 }
 
 enum status
 store_add_count(struct store *s, int64_t scan_id, const char *name)
 {
-	return s->writer == NULL
-		       ? add_summary_now(s, scan_id, name)
-		       : add_one_string(s, ROW_SUMMARY, scan_id, name);
+	return add_one(s, ROW_SUMMARY, scan_id, name);
 }
 
 enum status
 store_add_not_crawled(struct store *s, int64_t scan_id, const char *ref)
 {
-	return s->writer == NULL
-		       ? add_not_crawled_now(s, scan_id, ref)
-		       : add_one_string(s, ROW_NOT_CRAWLED, scan_id, ref);
+	return add_one(s, ROW_NOT_CRAWLED, scan_id, ref);
 }
 
 static double

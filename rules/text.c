@@ -54,6 +54,20 @@ text_utf8_valid(const char *s, size_t len)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
 	while (i < len) {
+		/*
+		 * Eight bytes at a time while they are ASCII and none is NUL
+		 * (a high bit, or a borrow out of a zero byte, says otherwise):
+		 * nearly every value of a directory.
+		 */
+		if (len - i >= 8) {
+			uint64_t w;
+			memcpy(&w, p + i, 8);
+			uint64_t zero = (w - 0x0101010101010101u) & ~w;
+			if (((w | zero) & 0x8080808080808080u) == 0) {
+				i += 8;
+				continue;
+			}
+		}
 		size_t n = seq_len(p + i, len - i);
 		if (n == 0) {
 			return false;
@@ -263,24 +277,48 @@ text_is_space(uint32_t c)
 	       c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000;
 }
 
+static bool
+ascii_space(unsigned char c)
+{
+	return c == ' ' || (c >= 0x9 && c <= 0xd);
+}
+
 char *
 text_trim(const char *s)
 {
-	size_t start = 0, end = 0, i = 0;
-	bool seen = false;
-	while (s[i] != '\0') {
+	/* From each end, ASCII without decoding; the rest decoded. */
+	size_t len = strlen(s), start = 0, end = len;
+	while (start < len) {
+		unsigned char c = (unsigned char)s[start];
 		uint32_t cp;
-		size_t n = text_utf8_decode(s + i, &cp);
-		if (!text_is_space(cp)) {
-			if (!seen) {
-				start = i;
-				seen = true;
-			}
-			end = i + n;
+		size_t n = c < 0x80 ? 1 : text_utf8_decode(s + start, &cp);
+		if (c < 0x80 ? !ascii_space(c) : !text_is_space(cp)) {
+			break;
 		}
-		i += n;
+		start += n;
 	}
-	return seen ? xstrndup(s + start, end - start) : xstrdup("");
+	while (end > start) {
+		unsigned char c = (unsigned char)s[end - 1];
+		if (c < 0x80) {
+			if (!ascii_space(c)) {
+				break;
+			}
+			end--;
+			continue;
+		}
+		/* Back to the first byte of the last sequence. */
+		size_t k = end - 1;
+		while (k > start && ((unsigned char)s[k] & 0xc0) == 0x80) {
+			k--;
+		}
+		uint32_t cp;
+		if (k + text_utf8_decode(s + k, &cp) != end ||
+		    !text_is_space(cp)) {
+			break;
+		}
+		end = k;
+	}
+	return xstrndup(s + start, end - start);
 }
 
 const char *

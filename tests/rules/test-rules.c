@@ -292,6 +292,23 @@ test_text(void)
 	char *t = text_trim("\xc2\xa0 x y\t\xe3\x80\x80");
 	is_str(t, "x y", "trim .NET white space");
 	free(t);
+	t = text_trim(" \t\r\n ");
+	is_str(t, "", "trim: only white space");
+	free(t);
+	t = text_trim("  a\xc2\xa0"
+		      "b \xe2\x80\x83\n");
+	is_str(t, "a\xc2\xa0""b", "trim: inner white space stays");
+	free(t);
+	t = text_trim(" x\xa0 ");
+	is_str(t, "x\xa0", "trim: a stray byte at the end is no space");
+	free(t);
+	t = text_trim("\xe3\x80\x80");
+	is_str(t, "", "trim: one ideographic space");
+	free(t);
+	ok(text_utf8_valid("abcdefghijklmnop\xc3\xa9qrstuvwx", 26) &&
+		   !text_utf8_valid("abcdefg\xffhijklmnop", 17) &&
+		   !text_utf8_valid("abcdefghij\0klmnop", 17),
+	   "UTF-8 checked eight ASCII bytes at a time, bad bytes and NUL found");
 }
 
 static void

@@ -64,8 +64,11 @@ scan_attrs_free(struct scan_attrs *a)
 const char *
 scan_attrs_match(const struct scan_attrs *a, const char *name, size_t len)
 {
+	/* Length and first letter (ASCII case folded) before the rest. */
+	unsigned char c0 = len > 0 ? (unsigned char)name[0] | 0x20 : 0;
 	for (size_t i = 0; i < a->n; i++) {
 		if (a->lens[i] == len &&
+		    ((unsigned char)a->names[i][0] | 0x20) == c0 &&
 		    strncasecmp(a->names[i], name, len) == 0) {
 			return a->names[i];
 		}

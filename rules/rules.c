@@ -430,6 +430,8 @@ struct ectx {
 	const char *cls;
 	const char *key; /* scan_entry_key() */
 	char *cn;        /* valid UTF-8 ("" when absent) */
+	/* One pair: re_match() only asks whether a pattern matches. */
+	pcre2_match_data *md;
 };
 
 /* The first value as valid UTF-8 (caller frees), or NULL when absent. */
@@ -455,10 +457,9 @@ static int
 re_match(const struct ectx *x, const pcre2_code *re, const char *s, size_t len,
 	 bool utf)
 {
-	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+	/* 0: a match that did not fit the one pair, still a match. */
 	int rc = pcre2_match(re, (PCRE2_SPTR)s, len, 0,
-			     utf ? PCRE2_NO_UTF_CHECK : 0, md, x->rs->mctx);
-	pcre2_match_data_free(md);
+			     utf ? PCRE2_NO_UTF_CHECK : 0, x->md, x->rs->mctx);
 	if (rc >= 0) {
 		return 1;
 	}
@@ -1064,7 +1065,12 @@ ruleset_check(const struct ruleset *rs, const struct scan_entry *e,
 		.e = e,
 		.sink = sink,
 		.cls = scan_entry_class(e),
+		.md = pcre2_match_data_create(1, NULL),
 	};
+	if (x.md == NULL) {
+		LOG_ERR("cannot check %s: out of memory", e->dn);
+		return STATUS_ERR_UNEXPECTED;
+	}
 	enum status st = STATUS_OK;
 	/*
 	 * Configuration objects (Autodiscover SCPs) are no users, groups or
@@ -1113,5 +1119,6 @@ ruleset_check(const struct ruleset *rs, const struct scan_entry *e,
 				  unsynced);
 	}
 	free(x.cn);
+	pcre2_match_data_free(x.md);
 	return st;
 }

@@ -1,3 +1,5 @@
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -53,6 +55,29 @@ entry_alloc(struct scan_entry *e, size_t len)
 	return n->data;
 }
 
+/* len bytes aligned for any of the entry's structs. */
+static void *
+entry_alloc_aligned(struct scan_entry *e, size_t len)
+{
+	struct scan_chunk *c = e->chunks;
+	if (c != NULL) {
+		size_t pad = (_Alignof(max_align_t) -
+			      (size_t)(uintptr_t)(c->data + c->used) %
+				      _Alignof(max_align_t)) %
+			     _Alignof(max_align_t);
+		if (c->size - c->used >= pad + len) {
+			c->used += pad;
+			return entry_alloc(e, len);
+		}
+	}
+	/* A new block: malloc()'s alignment, the header's size a multiple. */
+	char *p = entry_alloc(e, len + _Alignof(max_align_t));
+	size_t pad = (_Alignof(max_align_t) -
+		      (size_t)(uintptr_t)p % _Alignof(max_align_t)) %
+		     _Alignof(max_align_t);
+	return p + pad;
+}
+
 static char *
 entry_dup(struct scan_entry *e, const void *data, size_t len)
 {
@@ -70,21 +95,13 @@ scan_entry_new(const char *dn)
 	return e;
 }
 
-static void
-attr_release(struct scan_attr *a)
-{
-	free(a->vals);
-}
-
 void
 scan_entry_free(struct scan_entry *e)
 {
 	if (e == NULL) {
 		return;
 	}
-	for (size_t i = 0; i < e->nattrs; i++) {
-		attr_release(&e->attrs[i]);
-	}
+	/* Names, values and their arrays live in the entry's blocks. */
 	free(e->attrs);
 	free(e->dn);
 	struct scan_chunk *c = e->chunks;
@@ -121,7 +138,11 @@ void
 scan_entry_add(struct scan_entry *e, const char *name, const void *data,
 	       size_t len)
 {
-	struct scan_attr *a = find(e, name);
+	/* Values come attribute by attribute: try the last one first. */
+	struct scan_attr *a = e->nattrs > 0 ? &e->attrs[e->nattrs - 1] : NULL;
+	if (a == NULL || strcasecmp(a->name, name) != 0) {
+		a = find(e, name);
+	}
 	if (a == NULL) {
 		if (e->nattrs == e->cap) {
 			e->cap = e->cap ? e->cap * 2 : 8;
@@ -134,8 +155,18 @@ scan_entry_add(struct scan_entry *e, const char *name, const void *data,
 		a->name = entry_dup(e, name, a->namelen);
 	}
 	if (a->nvals == a->cap) {
-		a->cap = a->cap ? a->cap * 2 : 1;
-		a->vals = xreallocarray(a->vals, a->cap, sizeof(*a->vals));
+		/* In the blocks too; an outgrown array stays there unused. */
+		size_t cap = a->cap ? a->cap * 2 : 1;
+		if (cap > SIZE_MAX / 2 / sizeof(*a->vals)) {
+			abort();
+		}
+		struct scan_value *vals =
+			entry_alloc_aligned(e, cap * sizeof(*a->vals));
+		if (a->nvals > 0) {
+			memcpy(vals, a->vals, a->nvals * sizeof(*a->vals));
+		}
+		a->vals = vals;
+		a->cap = cap;
 	}
 	a->vals[a->nvals].data = entry_dup(e, data, len);
 	a->vals[a->nvals].len = len;
@@ -157,7 +188,6 @@ scan_entry_remove(struct scan_entry *e, const char *name)
 	if (a == NULL) {
 		return;
 	}
-	attr_release(a);
 	size_t idx = (size_t)(a - e->attrs);
 	memmove(a, a + 1, (e->nattrs - idx - 1) * sizeof(*a));
 	e->nattrs--;

@@ -481,6 +481,15 @@ re_delete(const struct ectx *x, const pcre2_code *re, const char *s,
 	  bool *matched)
 {
 	size_t len = strlen(s);
+	/*
+	 * Most values hold nothing to delete: a JIT match says so for less
+	 * than a substitution costs.  A pattern error is logged there once.
+	 */
+	int found = re_match(x, re, s, len, true);
+	if (found != 1) {
+		*matched = false;
+		return xstrdup(s);
+	}
 	PCRE2_SIZE outlen = len + 1;
 	PCRE2_UCHAR *out = xmalloc(outlen);
 	int rc = pcre2_substitute(re, (PCRE2_SPTR)s, len, 0,

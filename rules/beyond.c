@@ -606,11 +606,7 @@ same_address(const char *a, const char *mail)
 	    !text_utf8_valid(mail, strlen(mail))) {
 		return false;
 	}
-	char *fa = text_fold(a), *fm = text_fold(mail);
-	bool same = strcmp(fa, fm) == 0;
-	free(fa);
-	free(fm);
-	return same;
+	return text_fold_equal(a, mail);
 }
 
 static enum status

@@ -270,6 +270,41 @@ text_fold(const char *s)
 }
 
 bool
+text_fold_equal(const char *a, const char *b)
+{
+	size_t i = 0, j = 0;
+	for (;;) {
+		unsigned char ca = (unsigned char)a[i], cb = (unsigned char)b[j];
+		if (ca < 0x80 && cb < 0x80) {
+			if (ca >= 'A' && ca <= 'Z') {
+				ca += 32;
+			}
+			if (cb >= 'A' && cb <= 'Z') {
+				cb += 32;
+			}
+			if (ca != cb) {
+				return false;
+			}
+			if (ca == '\0') {
+				return true;
+			}
+			i++;
+			j++;
+			continue;
+		}
+		/* fold_cp() keeps lengths: fold the code points and compare. */
+		uint32_t pa, pb;
+		size_t na = text_utf8_decode(a + i, &pa);
+		size_t nb = text_utf8_decode(b + j, &pb);
+		if (fold_cp(pa) != fold_cp(pb)) {
+			return false;
+		}
+		i += na;
+		j += nb;
+	}
+}
+
+bool
 text_is_space(uint32_t c)
 {
 	return (c >= 0x9 && c <= 0xd) || c == 0x20 || c == 0x85 || c == 0xa0 ||

@@ -55,6 +55,13 @@ text_utf16_prefix(const char *s, size_t units);
 char *
 text_fold(const char *s);
 
+/*
+ * strcmp(text_fold(a), text_fold(b)) == 0, without the copies: a and b
+ * are valid UTF-8.
+ */
+bool
+text_fold_equal(const char *a, const char *b);
+
 /* .NET's \s: U+0009-000D, 0020, 0085, 00A0, 1680, 2000-200A, 2028, 2029,
  * 202F, 205F, 3000. */
 bool

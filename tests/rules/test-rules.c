@@ -289,6 +289,16 @@ test_text(void)
 	       "\xd0\xbf\xd1\x80\xd0\xb8 \xc5\xbe \xc3\x9f",
 	       "folding: ASCII, Latin-1, Greek (final sigma), Cyrillic, Latin Ext-A");
 	free(f);
+	ok(text_fold_equal("SMTP:\xc3\x84"
+			   "bc@X.com",
+			   "smtp:\xc3\xa4"
+			   "BC@x.COM") &&
+		   text_fold_equal("\xce\xa3\xce\x91", "\xcf\x83\xce\xb1") &&
+		   !text_fold_equal("a@x.com", "a@x.co") &&
+		   !text_fold_equal("a@x.co", "a@x.com") &&
+		   !text_fold_equal("\xc3\x84", "\xc3\xa5") &&
+		   text_fold_equal("", ""),
+	   "folded equality without copies: ASCII, Latin-1, Greek, lengths");
 	char *t = text_trim("\xc2\xa0 x y\t\xe3\x80\x80");
 	is_str(t, "x y", "trim .NET white space");
 	free(t);

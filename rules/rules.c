@@ -905,10 +905,16 @@ run_value(const struct ectx *x, const struct chain *ch,
 	  const struct scan_value *val)
 {
 	bool valid = text_utf8_valid(val->data, val->len);
-	char *orig = valid ? xstrdup(val->data)
-			   : text_utf8_repair(val->data, val->len);
+	/* Valid UTF-8 holds no NUL: the value itself is the C string. */
+	char *repaired =
+		valid ? NULL : text_utf8_repair(val->data, val->len);
+	const char *orig = valid ? val->data : repaired;
 	char *cur = xstrdup(orig);
-	struct step *steps = xcalloc(ch->nrules + 1, sizeof(*steps));
+	/* A chain's rules, and the UTF-8 step: on the stack for most. */
+	struct step local[16];
+	struct step *steps = ch->nrules + 1 <= 16
+				     ? memset(local, 0, sizeof(local))
+				     : xcalloc(ch->nrules + 1, sizeof(*steps));
 	size_t n = 0;
 	struct step dup;
 	bool have_dup = false;
@@ -960,9 +966,11 @@ run_value(const struct ectx *x, const struct chain *ch,
 	enum status st = emit(x, ch, val->data, cur, steps, n,
 			      have_dup ? &dup : NULL, dup_at, dup_key);
 	free(dup_key);
-	free(steps);
+	if (steps != local) {
+		free(steps);
+	}
 	free(cur);
-	free(orig);
+	free(repaired);
 	return st;
 }
 

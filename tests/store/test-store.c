@@ -683,6 +683,18 @@ test_duplicates(void)
 	       "  group mail:m@x\n",
 	       "the second scan's key is held twice in it");
 	free(got);
+	/* Counted by id range (y, begun last) and by index (x). */
+	struct store_scan sx, sy;
+	char *xs = xasprintf("%lld", (long long)x);
+	char *ys = xasprintf("%lld", (long long)y);
+	ok(store_get_scan(s, xs, &sx) == STATUS_OK &&
+		   store_get_scan(s, ys, &sy) == STATUS_OK &&
+		   sx.findings == 0 && sy.findings == 2 && sy.errors == 2,
+	   "each interleaved scan counts its own findings");
+	store_scan_release(&sx);
+	store_scan_release(&sy);
+	free(xs);
+	free(ys);
 	store_free(s);
 	is_int(db_int(path, "SELECT count(*) FROM sqlite_master WHERE name ="
 			    " 'candidates'"),

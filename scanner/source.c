@@ -13,6 +13,7 @@
 #include <ldap.h>
 
 #include "common/log.h"
+#include "common/thread.h"
 #include "common/xalloc.h"
 #include "scanner/attrs.h"
 #include "scanner/conn.h"
@@ -282,11 +283,7 @@ reader_start(struct scan_source *src)
 	} else {
 		scan_ldif_set_flags(src->ldif, NULL, &pf->quit);
 	}
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int rc = pthread_create(&pf->thread, NULL, reader_main, src);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	int rc = thread_start(&pf->thread, reader_main, src);
 	if (rc != 0) {
 		if (src->crawl != NULL) {
 			scan_crawl_set_flags(src->crawl, src->cancel, NULL);

@@ -4,12 +4,12 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
+#include "common/thread.h"
 #include "common/xalloc.h"
 
 /*
@@ -106,12 +106,7 @@ writer_new(writer_apply_fn apply, void *ctx, enum status *st)
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->space, NULL);
 	w->cur = block_new();
-	/* Signals go to the other threads: this one only writes. */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int rc = pthread_create(&w->thread, NULL, writer_main, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	int rc = thread_start(&w->thread, writer_main, w);
 	if (rc != 0) {
 		errno = rc;
 		LOG_ERRNO("cannot start the database writer thread");

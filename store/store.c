@@ -751,10 +751,6 @@ add_finding_now(struct store *s, int64_t scan_id, const struct finding *f)
 		struct cand_log *log = find_log(s, scan_id, true, &st);
 		return log != NULL ? cand_log_add(log, f) : st;
 	}
-	if (f->error == NULL) {
-		/* Neither a finding nor a candidate: nothing to keep. */
-		return STATUS_OK;
-	}
 	st = batch_row_begin(s);
 	if (st == STATUS_OK) {
 		st = insert_finding(s, scan_id, f);
@@ -930,11 +926,12 @@ store_add_object(struct store *s, int64_t scan_id,
 enum status
 store_add_finding(struct store *s, int64_t scan_id, const struct finding *f)
 {
+	if (f->error == NULL && f->dup_key == NULL) {
+		/* Neither a finding nor a candidate: nothing to keep. */
+		return STATUS_OK;
+	}
 	if (s->writer == NULL) {
 		return add_finding_now(s, scan_id, f);
-	}
-	if (f->error == NULL && f->dup_key == NULL) {
-		return STATUS_OK;
 	}
 	struct strbuf *b = row_begin(s, ROW_FINDING, scan_id);
 	const char *str[FINDING_STRINGS];

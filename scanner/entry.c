@@ -1,4 +1,3 @@
-#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,27 +54,13 @@ entry_alloc(struct scan_entry *e, size_t len)
 	return n->data;
 }
 
-/* len bytes aligned for any of the entry's structs. */
-static void *
-entry_alloc_aligned(struct scan_entry *e, size_t len)
+/* An array of n values in the entry's blocks, aligned for its type. */
+static struct scan_value *
+entry_alloc_vals(struct scan_entry *e, size_t n)
 {
-	struct scan_chunk *c = e->chunks;
-	if (c != NULL) {
-		size_t pad = (_Alignof(max_align_t) -
-			      (size_t)(uintptr_t)(c->data + c->used) %
-				      _Alignof(max_align_t)) %
-			     _Alignof(max_align_t);
-		if (c->size - c->used >= pad + len) {
-			c->used += pad;
-			return entry_alloc(e, len);
-		}
-	}
-	/* A new block: malloc()'s alignment, the header's size a multiple. */
-	char *p = entry_alloc(e, len + _Alignof(max_align_t));
-	size_t pad = (_Alignof(max_align_t) -
-		      (size_t)(uintptr_t)p % _Alignof(max_align_t)) %
-		     _Alignof(max_align_t);
-	return p + pad;
+	const size_t align = _Alignof(struct scan_value);
+	char *p = entry_alloc(e, n * sizeof(struct scan_value) + align - 1);
+	return (struct scan_value *)(p + (align - (uintptr_t)p % align) % align);
 }
 
 static char *
@@ -160,8 +145,7 @@ scan_entry_add(struct scan_entry *e, const char *name, const void *data,
 		if (cap > SIZE_MAX / 2 / sizeof(*a->vals)) {
 			abort();
 		}
-		struct scan_value *vals =
-			entry_alloc_aligned(e, cap * sizeof(*a->vals));
+		struct scan_value *vals = entry_alloc_vals(e, cap);
 		if (a->nvals > 0) {
 			memcpy(vals, a->vals, a->nvals * sizeof(*a->vals));
 		}

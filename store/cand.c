@@ -58,14 +58,12 @@ struct cand_log {
 	int64_t scan_id;
 	int fd;
 	char *path; /* for messages; the file itself is already unlinked */
-	unsigned char *buf;
-	size_t len;
-	uint64_t good; /* bytes of whole records safely in the file */
+	struct strbuf out; /* records not yet written, about CAND_BUF_SIZE */
+	uint64_t good;	   /* bytes of whole records safely in the file */
 	bool broken;   /* a write failed: records after good are lost */
 	uint64_t *hashes;
 	size_t n, cap;
 	uint64_t added; /* candidates, also after the hashes have gone */
-	struct strbuf rec;
 	struct strbuf last_key, last_dn;
 	bool have_last;
 };
@@ -103,8 +101,7 @@ cand_log_new(int64_t scan_id, enum status *st)
 	log->scan_id = scan_id;
 	log->fd = fd;
 	log->path = path;
-	log->buf = xmalloc(CAND_BUF_SIZE);
-	strbuf_init(&log->rec);
+	strbuf_init(&log->out);
 	strbuf_init(&log->last_key);
 	strbuf_init(&log->last_dn);
 	*st = STATUS_OK;
@@ -119,9 +116,8 @@ cand_log_free(struct cand_log *log)
 	}
 	close(log->fd);
 	free(log->path);
-	free(log->buf);
+	strbuf_release(&log->out);
 	free(log->hashes);
-	strbuf_release(&log->rec);
 	strbuf_release(&log->last_key);
 	strbuf_release(&log->last_dn);
 	free(log);
@@ -137,7 +133,7 @@ void
 cand_log_stats(const struct cand_log *log, uint64_t *count, uint64_t *bytes)
 {
 	*count = log->added;
-	*bytes = log->good + log->len;
+	*bytes = log->good + log->out.len;
 }
 
 /* A 64-bit hash of len bytes, eight at a time. */
@@ -192,11 +188,11 @@ flush(struct cand_log *log)
 	if (log->broken) {
 		return STATUS_ERR_IO;
 	}
-	enum status st = write_all(log, log->buf, log->len);
+	enum status st = write_all(log, log->out.buf, log->out.len);
 	if (st == STATUS_OK) {
-		log->good += log->len;
+		log->good += log->out.len;
 	}
-	log->len = 0;
+	strbuf_reset(&log->out);
 	return st;
 }
 
@@ -235,46 +231,40 @@ cand_log_add(struct cand_log *log, const struct finding *f)
 		[CF_DUP_UPDATE] = f->dup_update,
 		[CF_DUP_ACTION] = f->dup_action,
 	};
-	struct strbuf *rec = &log->rec;
-	strbuf_reset(rec);
-	char *head3 = strbuf_extend(rec, 3);
-	head3[0] = same ? 0 : CAND_NEW_OBJECT;
-	head3[1] = (char)f->severity;
-	head3[2] = (char)f->dup_severity;
 	const char *put[CF_COUNT];
-	size_t len[CF_COUNT], n = 0;
+	size_t len[CF_COUNT], n = 0, blen = 3;
 	for (int i = 0; i < CF_COUNT; i++) {
 		if (!same || i < CF_OBJECT_FIRST || i > CF_OBJECT_LAST) {
-			put[n++] = fields[i];
+			put[n] = fields[i];
+			len[n] = put[n] != NULL ? strlen(put[n]) : 0;
+			blen += codec_str_size(put[n], len[n]);
+			n++;
 		}
 	}
-	codec_put_strs(rec, put, len, n);
 	/* CF_DUP_KEY is the first field written. */
 	uint64_t h = cand_hash(f->dup_key, len[0]);
 	unsigned char head[8 + 10];
 	memcpy(head, &h, 8);
-	size_t hlen = 8 + codec_varint(head + 8, rec->len);
-
-	enum status st = STATUS_OK;
-	if (log->len + hlen + rec->len > CAND_BUF_SIZE) {
-		st = flush(log);
+	size_t hlen = 8 + codec_varint(head + 8, blen);
+	/*
+	 * Straight into the write buffer; a record larger than it (a huge
+	 * value) grows it until the flush.
+	 */
+	unsigned char *p =
+		(unsigned char *)strbuf_extend(&log->out, hlen + blen);
+	memcpy(p, head, hlen);
+	p += hlen;
+	*p++ = same ? 0 : CAND_NEW_OBJECT;
+	*p++ = (unsigned char)f->severity;
+	*p++ = (unsigned char)f->dup_severity;
+	for (size_t i = 0; i < n; i++) {
+		p = codec_write_str(p, put[i], len[i]);
 	}
-	if (st == STATUS_OK && hlen + rec->len > CAND_BUF_SIZE) {
-		/* A record larger than the buffer (a huge value). */
-		st = write_all(log, head, hlen);
-		if (st == STATUS_OK) {
-			st = write_all(log, rec->buf, rec->len);
+	if (log->out.len >= CAND_BUF_SIZE) {
+		enum status st = flush(log);
+		if (st != STATUS_OK) {
+			return st;
 		}
-		if (st == STATUS_OK) {
-			log->good += hlen + rec->len;
-		}
-	} else if (st == STATUS_OK) {
-		memcpy(log->buf + log->len, head, hlen);
-		memcpy(log->buf + log->len + hlen, rec->buf, rec->len);
-		log->len += hlen + rec->len;
-	}
-	if (st != STATUS_OK) {
-		return st;
 	}
 	if (log->n == log->cap) {
 		log->cap = log->cap == 0 ? 4096 : log->cap * 2;
@@ -764,7 +754,7 @@ cand_log_settle(struct cand_log *log, bool resolve,
 		enum status (*fn)(void *ctx, const struct finding *f),
 		void *ctx)
 {
-	if (!log->broken && log->len > 0) {
+	if (!log->broken && log->out.len > 0) {
 		/* Unwritten records are lost only if this fails. */
 		flush(log);
 	}

@@ -47,6 +47,19 @@ field_int(struct strbuf *sb, const char *name, int64_t value)
 	strbuf_addf(sb, ", \"%s\": %" PRId64, name, value);
 }
 
+/* The objects {"<name>": counts[i].name, "count": counts[i].count}, … */
+static void
+count_objects(struct strbuf *sb, const char *name,
+	      const struct store_count *counts, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		strbuf_addstr(sb, i == 0 ? "{" : ", {");
+		field_str(sb, name, counts[i].name, false);
+		field_int(sb, "count", counts[i].count);
+		strbuf_addch(sb, '}');
+	}
+}
+
 static enum status
 add_finding(void *ctx, const struct finding *f)
 {
@@ -123,19 +136,9 @@ report_json_write(struct store *s, const struct store_scan *scan,
 		strbuf_addstr(sb, ", \"compared_with\": null");
 	}
 	strbuf_addstr(sb, "},\n  \"skipped\": [");
-	for (size_t i = 0; i < n_skipped; i++) {
-		strbuf_addstr(sb, i == 0 ? "{" : ", {");
-		field_str(sb, "reason", skipped[i].name, false);
-		field_int(sb, "count", skipped[i].count);
-		strbuf_addch(sb, '}');
-	}
+	count_objects(sb, "reason", skipped, n_skipped);
 	strbuf_addstr(sb, "],\n  \"counts\": [");
-	for (size_t i = 0; i < n_summary; i++) {
-		strbuf_addstr(sb, i == 0 ? "{" : ", {");
-		field_str(sb, "name", summary[i].name, false);
-		field_int(sb, "count", summary[i].count);
-		strbuf_addch(sb, '}');
-	}
+	count_objects(sb, "name", summary, n_summary);
 	strbuf_addstr(sb, "],\n  \"findings\": [");
 	st = store_each_finding_compared(s, scan->id, previous_id,
 					 add_finding, &w);

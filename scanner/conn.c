@@ -14,6 +14,9 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 
+/* What the connection reads at once (see read_ahead()). */
+#define SCAN_READ_AHEAD_BYTES 65536
+
 #if __has_include(<sasl/sasl.h>)
 #include <sasl/sasl.h>
 #else
@@ -344,6 +347,27 @@ bind_simple(LDAP *ld, const struct scan_ldap_opts *o, bool encrypted,
 	return false;
 }
 
+/*
+ * A read-ahead buffer under TLS: libldap reads each message's header and
+ * body, and GnuTLS each record's header and body, with a system call each
+ * (two reads and a poll per entry, 350,000 system calls for 115,000
+ * entries); with 64 KB read at once it is one read per buffer.  Without
+ * it the connection works as before, one small read at a time.
+ */
+static void
+read_ahead(LDAP *ld)
+{
+	Sockbuf *sb = NULL;
+	int size = SCAN_READ_AHEAD_BYTES;
+	if (ldap_get_option(ld, LDAP_OPT_SOCKBUF, &sb) != LDAP_OPT_SUCCESS ||
+	    sb == NULL ||
+	    ber_sockbuf_add_io(sb, &ber_sockbuf_io_readahead,
+			       LBER_SBIOD_LEVEL_PROVIDER, &size) != 0) {
+		LOG_DBG("no read-ahead buffer on the connection: reading "
+			"without");
+	}
+}
+
 LDAP *
 scan_conn_open(const struct scan_ldap_opts *o, enum status *st)
 {
@@ -384,6 +408,7 @@ scan_conn_open(const struct scan_ldap_opts *o, enum status *st)
 		*st = STATUS_ERR_DIRECTORY;
 		goto out;
 	}
+	read_ahead(ld);
 	if (o->starttls && !start_tls(ld, o, st)) {
 		goto out;
 	}

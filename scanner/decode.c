@@ -71,30 +71,36 @@ scan_sid_format(const unsigned char *b, size_t len, char out[SCAN_SID_STRLEN])
 	return true;
 }
 
-
 /*
- * True if scan_dn_normalize(dn) would return dn unchanged: RDNs of one
- * upper-case type and one value each, separated by bare commas, whose
+ * True if scan_dn_normalize(dn) would return dn unchanged but for the case
+ * of its types (*lower is then set): RDNs of one type (letters, digits and
+ * '-', a letter first) and one value each, separated by bare commas, whose
  * values escape exactly the characters that the normal form escapes and
- * no other.  Nearly every DN that AD or an export sends looks like this;
- * the others (lower-case types, spaces after commas, hex escapes,
- * multi-valued RDNs…) take the slow way through ldap_str2dn().
+ * no other.  Nearly every DN that AD or an export sends looks like this,
+ * and what OpenLDAP sends (lower-case types); the others (spaces after
+ * commas, hex escapes, multi-valued RDNs…) take the slow way through
+ * ldap_str2dn().
  */
 static bool
-dn_is_normal(const char *dn)
+dn_is_normal(const char *dn, bool *lower)
 {
 	const unsigned char *s = (const unsigned char *)dn;
+	*lower = false;
 	if (*s == '\0') {
 		return false;
 	}
 	for (;;) {
-		/* The type: upper-case letters, digits and '-', then '='. */
+		/* The type: letters, digits and '-', then '='. */
 		const unsigned char *t = s;
-		while ((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-		       *s == '-') {
-			s++;
+		for (;; s++) {
+			if (*s >= 'a' && *s <= 'z') {
+				*lower = true;
+			} else if (!((*s >= 'A' && *s <= 'Z') ||
+				     (*s >= '0' && *s <= '9') || *s == '-')) {
+				break;
+			}
 		}
-		if (s == t || *s != '=' || !(*t >= 'A' && *t <= 'Z')) {
+		if (s == t || *s != '=' || isdigit(*t) || *t == '-') {
 			return false;
 		}
 		s++;
@@ -140,13 +146,44 @@ dn_is_normal(const char *dn)
 	}
 }
 
+/*
+ * Upper-cases the types of a DN that dn_is_normal() accepted: the text
+ * up to '=' at the start and after every bare comma (a comma in a value
+ * is escaped there).
+ */
+static void
+upcase_types(char *dn)
+{
+	bool in_type = true;
+	for (char *s = dn; *s != '\0'; s++) {
+		if (in_type) {
+			if (*s == '=') {
+				in_type = false;
+			} else if (*s >= 'a' && *s <= 'z') {
+				*s = (char)(*s - 'a' + 'A');
+			}
+		} else if (*s == '\\' && s[1] != '\0') {
+			s++;
+		} else if (*s == ',') {
+			in_type = true;
+		}
+	}
+}
+
 void
 scan_entry_decode(struct scan_entry *e)
 {
-	char *dn = dn_is_normal(e->dn) ? NULL : scan_dn_normalize(e->dn);
-	if (dn != NULL) {
-		free(e->dn);
-		e->dn = dn;
+	bool lower;
+	if (dn_is_normal(e->dn, &lower)) {
+		if (lower) {
+			upcase_types(e->dn);
+		}
+	} else {
+		char *dn = scan_dn_normalize(e->dn);
+		if (dn != NULL) {
+			free(e->dn);
+			e->dn = dn;
+		}
 	}
 	for (size_t i = 0; i < e->nattrs; i++) {
 		struct scan_attr *a = &e->attrs[i];

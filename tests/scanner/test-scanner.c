@@ -176,6 +176,14 @@ test_decode_dn(void)
 	static const char *const dns[] = {
 		"CN=Lee\\, Michael,OU=Sales,DC=contoso,DC=com",
 		"cn=Lee\\, Michael,ou=Sales,dc=contoso,dc=com",
+		/* OpenLDAP's spelling: types in lower case, whichever way. */
+		"cn=Administrator,cn=Users,dc=contoso,dc=com",
+		"Cn=a\\,b=c,oU=x-y\\=z,dc=x",
+		"cn=a\\\\,dc=x",
+		"msExch-x1=a,DC=x",
+		"1cn=a,DC=x",
+		"-cn=a,DC=x",
+		"cn=a,2.5.4.3=b",
 		"CN=a, DC=x",
 		"CN=\\#a,DC=x",
 		"CN=a\\#,DC=x",

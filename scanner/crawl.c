@@ -623,18 +623,6 @@ scan_crawl_next(struct scan_crawl *c, struct scan_entry **entry)
 	return c->failed;
 }
 
-bool
-scan_crawl_ready(struct scan_crawl *c)
-{
-	Sockbuf *sb = NULL;
-	if (c->failed != STATUS_OK || c->msgid < 0 ||
-	    ldap_get_option(c->ld, LDAP_OPT_SOCKBUF, &sb) != LDAP_OPT_SUCCESS ||
-	    sb == NULL) {
-		return false;
-	}
-	return ber_sockbuf_ctrl(sb, LBER_SB_OPT_DATA_READY, NULL) > 0;
-}
-
 void
 scan_crawl_set_flags(struct scan_crawl *c, volatile sig_atomic_t *cancel,
 		     volatile sig_atomic_t *stop)

@@ -8,7 +8,6 @@
 #pragma once
 
 #include <signal.h>
-#include <stdbool.h>
 #include <stddef.h>
 
 #include <ldap.h>
@@ -71,15 +70,6 @@ scan_crawl_new(LDAP *ld, const struct scan_crawl_opts *opts,
  */
 enum status
 scan_crawl_next(struct scan_crawl *c, struct scan_entry **entry);
-
-/*
- * Whether the next scan_crawl_next() finds its message in what libldap
- * has already read, without waiting for the server: a reader thread hands
- * over the entries it holds before it would wait.  A guess that errs
- * towards false (a page still to request, nothing buffered).
- */
-bool
-scan_crawl_ready(struct scan_crawl *c);
 
 /*
  * The flags the crawl watches from now on (either may be NULL): cancel

@@ -29,9 +29,6 @@
  * work at the same time; for an LDIF file, libldap's parsing runs beside
  * the rules.  The queue is bounded, so memory stays bounded.
  */
-/* How many entries the reader hands over at once (at most). */
-#define SCAN_PREFETCH_BATCH 64
-
 /* How often a caller waiting for an entry looks at the cancel flag. */
 #define SCAN_CANCEL_POLL_MS 100
 
@@ -220,87 +217,43 @@ source_read(struct scan_source *src, struct scan_entry **entry)
 	return scan_ldif_next(src->ldif, entry);
 }
 
-/*
- * Whether the next read will find its entry without waiting: an LDIF file
- * always does (a pipe is read without the reader thread), a crawl when
- * libldap holds the next message already.
- */
-static bool
-source_ready(struct scan_source *src)
-{
-	return src->crawl == NULL || scan_crawl_ready(src->crawl);
-}
-
-/*
- * Puts the reader's batch of n entries in the queue, waiting for room;
- * false if the caller is gone (the batch is freed).
- */
-static bool
-reader_put(struct prefetch *pf, struct scan_entry **batch, size_t n)
-{
-	pthread_mutex_lock(&pf->lock);
-	while (!pf->stop && pf->count + n > SCAN_PREFETCH_ENTRIES) {
-		pf->reader_waits = true;
-		pthread_cond_wait(&pf->cond, &pf->lock);
-		pf->reader_waits = false;
-	}
-	bool stop = pf->stop;
-	for (size_t i = 0; !stop && i < n; i++) {
-		pf->queue[(pf->head + pf->count) % SCAN_PREFETCH_ENTRIES] =
-			batch[i];
-		pf->count++;
-	}
-	if (!stop && pf->caller_waits) {
-		pthread_cond_broadcast(&pf->cond);
-	}
-	pthread_mutex_unlock(&pf->lock);
-	for (size_t i = 0; stop && i < n; i++) {
-		scan_entry_free(batch[i]);
-	}
-	return !stop;
-}
-
 static void *
 reader_main(void *arg)
 {
 	struct scan_source *src = arg;
 	struct prefetch *pf = src->pf;
-	/*
-	 * Entries go to the queue in batches: handing them over one at a
-	 * time woke the caller for nearly every entry of a crawl (120,000
-	 * futex calls for 115,000 entries).  A batch is handed over when it
-	 * is full or before a read that would wait for the server, so the
-	 * caller never waits for entries the reader holds.
-	 */
-	struct scan_entry *batch[SCAN_PREFETCH_BATCH];
-	size_t n = 0;
 	for (;;) {
-		if (n == SCAN_PREFETCH_BATCH || (n > 0 && !source_ready(src))) {
-			if (!reader_put(pf, batch, n)) {
-				return NULL;
-			}
-			n = 0;
-		}
 		struct scan_entry *e = NULL;
 		enum status st = source_read(src, &e);
-		if (st == STATUS_OK && e != NULL) {
-			batch[n++] = e;
-			continue;
-		}
-		/* The end, or a failure after the entries read before it. */
-		scan_entry_free(e);
-		if (n > 0 && !reader_put(pf, batch, n)) {
-			return NULL;
-		}
 		pthread_mutex_lock(&pf->lock);
-		if (!pf->stop) {
+		while (!pf->stop && e != NULL &&
+		       pf->count == SCAN_PREFETCH_ENTRIES) {
+			pf->reader_waits = true;
+			pthread_cond_wait(&pf->cond, &pf->lock);
+			pf->reader_waits = false;
+		}
+		if (pf->stop) {
+			pthread_mutex_unlock(&pf->lock);
+			scan_entry_free(e);
+			break;
+		}
+		if (st != STATUS_OK || e == NULL) {
+			/* A failure ends the source after those before. */
+			scan_entry_free(e);
 			pf->done = true;
 			pf->end = st;
 			pthread_cond_broadcast(&pf->cond);
+			pthread_mutex_unlock(&pf->lock);
+			break;
+		}
+		pf->queue[(pf->head + pf->count) % SCAN_PREFETCH_ENTRIES] = e;
+		pf->count++;
+		if (pf->caller_waits) {
+			pthread_cond_broadcast(&pf->cond);
 		}
 		pthread_mutex_unlock(&pf->lock);
-		return NULL;
 	}
+	return NULL;
 }
 
 /* Starts the reader; false (and the source reads in the caller's thread)

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 
 #include "common/log.h"
 #include "common/strbuf.h"
+#include "common/thread.h"
 #include "common/xalloc.h"
 #include "store/codec.h"
 
@@ -54,6 +56,17 @@ enum cand_field {
 #define CF_OBJECT_LAST CF_CLASS
 #define CAND_NEW_OBJECT 0x01
 
+/*
+ * The hashes held more than once, as an open-addressing set (0 marks a
+ * free slot, so hash 0 is kept aside).
+ */
+struct hash_set {
+	uint64_t *slot;
+	size_t mask;
+	size_t n;
+	bool zero;
+};
+
 struct cand_log {
 	int64_t scan_id;
 	int fd;
@@ -66,6 +79,14 @@ struct cand_log {
 	uint64_t added; /* candidates, also after the hashes have gone */
 	struct strbuf last_key, last_dn;
 	bool have_last;
+	/*
+	 * cand_log_sort_begin(): a thread sorts the hashes into dups while
+	 * the caller commits; sorted once it has (hashes then gone).
+	 */
+	pthread_t sorter;
+	bool sorting;
+	bool sorted;
+	struct hash_set dups;
 };
 
 static const char *
@@ -108,12 +129,16 @@ cand_log_new(int64_t scan_id, enum status *st)
 	return log;
 }
 
+static void sort_end(struct cand_log *log);
+
 void
 cand_log_free(struct cand_log *log)
 {
 	if (log == NULL) {
 		return;
 	}
+	sort_end(log);
+	free(log->dups.slot);
 	close(log->fd);
 	free(log->path);
 	strbuf_release(&log->out);
@@ -356,17 +381,6 @@ sort_hashes(uint64_t *a, size_t n)
 		sort_u64(a + start[b], count[b]);
 	}
 }
-
-/*
- * The hashes held more than once, as an open-addressing set (0 marks a
- * free slot, so hash 0 is kept aside).
- */
-struct hash_set {
-	uint64_t *slot;
-	size_t mask;
-	size_t n;
-	bool zero;
-};
 
 static size_t
 table_size(size_t n)
@@ -749,35 +763,79 @@ emit_held(const struct strbuf *held, struct key_table *t,
 	return STATUS_OK;
 }
 
+/* The hashes held more than once, from the hashes, which then go. */
+static void
+sort_now(struct cand_log *log)
+{
+	sort_hashes(log->hashes, log->n);
+	hash_set_build(&log->dups, log->hashes, log->n);
+	/* The set is all that is needed now: the memory goes back. */
+	free(log->hashes);
+	log->hashes = NULL;
+	log->n = log->cap = 0;
+	log->sorted = true;
+}
+
+static void *
+sorter_main(void *arg)
+{
+	sort_now(arg);
+	return NULL;
+}
+
+void
+cand_log_sort_begin(struct cand_log *log)
+{
+	if (log->broken || log->sorting || log->sorted) {
+		return;
+	}
+	int rc = thread_start(&log->sorter, sorter_main, log);
+	if (rc != 0) {
+		LOG_DBG("no thread to sort duplicate candidates (%s): the "
+			"settle sorts them",
+			strerror(rc));
+		return;
+	}
+	log->sorting = true;
+}
+
+/* Waits for the thread of cand_log_sort_begin(), if there is one. */
+static void
+sort_end(struct cand_log *log)
+{
+	if (log->sorting) {
+		pthread_join(log->sorter, NULL);
+		log->sorting = false;
+	}
+}
+
 enum status
 cand_log_settle(struct cand_log *log, bool resolve,
 		enum status (*fn)(void *ctx, const struct finding *f),
 		void *ctx)
 {
+	sort_end(log);
 	if (!log->broken && log->out.len > 0) {
 		/* Unwritten records are lost only if this fails. */
 		flush(log);
 	}
-	struct hash_set dups = {0};
+	struct hash_set none = {0};
 	struct key_table t;
 	key_table_init(&t);
 	enum status st;
-	if (resolve && !log->broken) {
-		sort_hashes(log->hashes, log->n);
-		hash_set_build(&dups, log->hashes, log->n);
-		/* The set is all that is needed now: the memory goes back. */
-		free(log->hashes);
-		log->hashes = NULL;
-		log->n = log->cap = 0;
+	if (resolve && !log->broken && !log->sorted) {
+		sort_now(log);
 	}
+	/* A sorted set left from a scan that did not complete is unused. */
+	const struct hash_set *dups =
+		resolve && !log->broken ? &log->dups : &none;
 	struct strbuf held;
 	strbuf_init(&held);
-	st = settle_pass(log, &dups, &t, &held, fn, ctx);
+	st = settle_pass(log, dups, &t, &held, fn, ctx);
 	if (st == STATUS_OK) {
 		st = emit_held(&held, &t, fn, ctx);
 	}
 	strbuf_release(&held);
-	free(dups.slot);
 	key_table_release(&t);
 	return st;
 }

@@ -38,6 +38,15 @@ enum status
 cand_log_add(struct cand_log *log, const struct finding *f);
 
 /*
+ * Sorts the hashes for a cand_log_settle() with resolve, in a thread of
+ * its own, so that the caller can commit meanwhile (a commit mostly waits
+ * for the disk).  Nothing may be added after it.  If no thread can be
+ * started, cand_log_settle() sorts them itself.
+ */
+void
+cand_log_sort_begin(struct cand_log *log);
+
+/*
  * Calls fn for every candidate that becomes a finding: in the order they
  * were added, except that those whose key's hash is held more than once
  * come last (in their order).  With resolve, a candidate whose dup_key was added more than

@@ -1147,7 +1147,13 @@ store_scan_complete(struct store *s, int64_t scan_id)
 	if (written != STATUS_OK) {
 		return written;
 	}
-	enum status st = batch_flush(s);
+	/* The candidates' hashes sort while the rows commit. */
+	enum status st;
+	struct cand_log *log = find_log(s, scan_id, false, &st);
+	if (log != NULL) {
+		cand_log_sort_begin(log);
+	}
+	st = batch_flush(s);
 	if (st == STATUS_OK) {
 		st = exec(s, "BEGIN IMMEDIATE", "start a transaction");
 	}

@@ -71,21 +71,54 @@ scan_sid_format(const unsigned char *b, size_t len, char out[SCAN_SID_STRLEN])
 	return true;
 }
 
+static int
+hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9') {
+		return c - '0';
+	}
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* A backslash and two hex digits at s: the byte they stand for, else -1. */
+static int
+hex_pair(const unsigned char *s)
+{
+	if (s[0] != '\\') {
+		return -1;
+	}
+	int hi = hex_value(s[1]);
+	int lo = hi < 0 ? -1 : hex_value(s[2]);
+	return lo < 0 ? -1 : hi * 16 + lo;
+}
+
+/* Whether escape_value() writes c as a backslash and c. */
+static bool
+escaped_special(int c, bool first, bool last)
+{
+	return c == ',' || c == '+' || c == '"' || c == '\\' || c == '<' ||
+	       c == '>' || c == ';' || c == '=' || (c == '#' && first) ||
+	       (c == ' ' && (first || last));
+}
+
 /*
  * True if scan_dn_normalize(dn) would return dn unchanged but for the case
- * of its types (*lower is then set): RDNs of one type (letters, digits and
- * '-', a letter first) and one value each, separated by bare commas, whose
- * values escape exactly the characters that the normal form escapes and
- * no other.  Nearly every DN that AD or an export sends looks like this,
- * and what OpenLDAP sends (lower-case types); the others (spaces after
- * commas, hex escapes, multi-valued RDNs…) take the slow way through
- * ldap_str2dn().
+ * of its types and the spelling of its escapes (*fix is then set): RDNs
+ * of one type (letters, digits and '-', a letter first) and one value
+ * each, separated by bare commas, whose values escape exactly the
+ * characters that the normal form escapes and no other, as a backslash
+ * and the character or as a backslash and two hex digits ("\2C" for
+ * ",").  Nearly every DN that AD or an export sends looks like this, and
+ * what OpenLDAP sends (lower-case types, hex escapes); the others (spaces
+ * after commas, other hex escapes, multi-valued RDNs…) take the slow way
+ * through ldap_str2dn().
  */
 static bool
-dn_is_normal(const char *dn, bool *lower)
+dn_is_normal(const char *dn, bool *fix)
 {
 	const unsigned char *s = (const unsigned char *)dn;
-	*lower = false;
+	*fix = false;
 	if (*s == '\0') {
 		return false;
 	}
@@ -94,7 +127,7 @@ dn_is_normal(const char *dn, bool *lower)
 		const unsigned char *t = s;
 		for (;; s++) {
 			if (*s >= 'a' && *s <= 'z') {
-				*lower = true;
+				*fix = true;
 			} else if (!((*s >= 'A' && *s <= 'Z') ||
 				     (*s >= '0' && *s <= '9') || *s == '-')) {
 				break;
@@ -112,19 +145,19 @@ dn_is_normal(const char *dn, bool *lower)
 				break;
 			}
 			if (c == '\\') {
-				unsigned char n = s[1];
-				bool first = s == v;
-				bool last = s[2] == '\0' || s[2] == ',';
 				/* Only what escape_value() escapes, where it
 				 * does. */
-				if (!(n == ',' || n == '+' || n == '"' ||
-				      n == '\\' || n == '<' || n == '>' ||
-				      n == ';' || n == '=' ||
-				      (n == '#' && first) ||
-				      (n == ' ' && (first || last)))) {
+				int x = hex_pair(s);
+				size_t len = x >= 0 ? 3 : 2;
+				if (x < 0) {
+					x = s[1];
+				}
+				bool last = s[len] == '\0' || s[len] == ',';
+				if (!escaped_special(x, s == v, last)) {
 					return false;
 				}
-				s += 2;
+				*fix = *fix || len == 3;
+				s += len;
 				continue;
 			}
 			if (c < 0x20 || c == 0x7f || c == '+' || c == '"' ||
@@ -147,36 +180,48 @@ dn_is_normal(const char *dn, bool *lower)
 }
 
 /*
- * Upper-cases the types of a DN that dn_is_normal() accepted: the text
- * up to '=' at the start and after every bare comma (a comma in a value
- * is escaped there).
+ * Rewrites a DN that dn_is_normal() accepted into the normal form, where
+ * it lies (it only gets shorter): types in upper case, "\2C" as "\,".
  */
 static void
-upcase_types(char *dn)
+dn_fix(char *dn)
 {
 	bool in_type = true;
-	for (char *s = dn; *s != '\0'; s++) {
+	char *w = dn;
+	const unsigned char *r = (const unsigned char *)dn;
+	while (*r != '\0') {
+		unsigned char c = *r;
 		if (in_type) {
-			if (*s == '=') {
+			if (c == '=') {
 				in_type = false;
-			} else if (*s >= 'a' && *s <= 'z') {
-				*s = (char)(*s - 'a' + 'A');
+			} else if (c >= 'a' && c <= 'z') {
+				c = (unsigned char)(c - 'a' + 'A');
 			}
-		} else if (*s == '\\' && s[1] != '\0') {
-			s++;
-		} else if (*s == ',') {
-			in_type = true;
+			*w++ = (char)c;
+			r++;
+			continue;
 		}
+		if (c == '\\') {
+			int x = hex_pair(r);
+			*w++ = '\\';
+			*w++ = (char)(x >= 0 ? x : r[1]);
+			r += x >= 0 ? 3 : 2;
+			continue;
+		}
+		in_type = c == ',';
+		*w++ = (char)c;
+		r++;
 	}
+	*w = '\0';
 }
 
 void
 scan_entry_decode(struct scan_entry *e)
 {
-	bool lower;
-	if (dn_is_normal(e->dn, &lower)) {
-		if (lower) {
-			upcase_types(e->dn);
+	bool fix;
+	if (dn_is_normal(e->dn, &fix)) {
+		if (fix) {
+			dn_fix(e->dn);
 		}
 	} else {
 		char *dn = scan_dn_normalize(e->dn);

@@ -94,6 +94,27 @@ test_decode(void)
 						0,    0,    0,    0x05};
 	ok(scan_sid_format(bigauth, sizeof(bigauth), buf), "big authority");
 	is_str(buf, "S-1-0x010000000005", "authorities >= 2^32 in hex");
+	/* The longest: 15 sub-authorities of 2^32 - 1 after 2^48 - 1. */
+	unsigned char longest[8 + 15 * 4];
+	memset(longest, 0xff, sizeof(longest));
+	longest[0] = 0x01;
+	longest[1] = 15;
+	ok(scan_sid_format(longest, sizeof(longest), buf), "the longest SID");
+	struct strbuf want;
+	strbuf_init(&want);
+	strbuf_addstr(&want, "S-1-0xFFFFFFFFFFFF");
+	for (int i = 0; i < 15; i++) {
+		strbuf_addstr(&want, "-4294967295");
+	}
+	is_str(buf, want.buf, "its text fits");
+	strbuf_release(&want);
+	longest[2] = longest[3] = 0;
+	longest[4] = 0xff;
+	ok(scan_sid_format(longest, 12, buf) == false && longest[1] == 15,
+	   "15 sub-authorities need 68 bytes");
+	longest[1] = 1;
+	ok(scan_sid_format(longest, 12, buf), "an authority below 2^32");
+	is_str(buf, "S-1-4294967295-4294967295", "in decimal");
 	ok(!scan_sid_format(sid, sizeof(sid) - 1, buf),
 	   "a truncated SID is refused");
 	ok(!scan_sid_format(admins, 7, buf), "a short SID is refused");

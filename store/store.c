@@ -273,18 +273,6 @@ migrate(struct store *s)
 				s->path);
 			return STATUS_ERR_STORE;
 		}
-		/*
-		 * A new file: pages of 16 KB, not SQLite's 4 KB.  A scan
-		 * commits its rows in large batches, and every commit and
-		 * checkpoint writes each page with a system call or two: at
-		 * a million objects 16 KB pages took 13% less time and CPU
-		 * (store/README.md).  Only an empty file takes it; an
-		 * existing database keeps its page size.
-		 */
-		st = exec(s, "PRAGMA page_size = 16384", "set the page size");
-		if (st != STATUS_OK) {
-			return st;
-		}
 	}
 	for (int v = version; v < known; v++) {
 		char what[64];

@@ -212,8 +212,6 @@ test_create_reopen(void)
 	if (fp != NULL) {
 		fclose(fp);
 	}
-	is_int(db_int(path, "PRAGMA page_size"), 16384,
-	       "a new database has pages of 16 KB");
 
 	s = store_open_existing(path, &st);
 	ok(s != NULL && st == STATUS_OK, "the database opens again");
@@ -238,8 +236,6 @@ test_create_reopen(void)
 	store_free(s);
 	is_int(db_int(empty, "PRAGMA user_version"), store_schema_version(),
 	       "to the current version");
-	is_int(db_int(empty, "PRAGMA page_size"), 4096,
-	       "an existing file keeps its page size");
 
 	char *missing = xasprintf("%s/missing.db", tmpdir);
 	errs = log_error_count();

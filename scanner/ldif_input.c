@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,35 @@ struct scan_ldif {
 	int saved_fd; /* a copy of the real stderr */
 };
 
+/* The most record buffer reserved up front (address space, not memory). */
+#define LDIF_RESERVE_MAX (64u << 20)
+
+/*
+ * libldap grows the record buffer by one line plus 4 KB at a time, each
+ * step a realloc(): a group of 250,000 members (a 10 MB record) takes
+ * thousands, and where realloc() cannot grow in place (AddressSanitizer,
+ * Valgrind, other allocators) each copies the whole record.  The buffer
+ * is sized up front to the file, at most LDIF_RESERVE_MAX; malloc() maps
+ * that lazily, so only the pages the largest record uses are touched.
+ */
+static void
+record_buffer_reserve(struct scan_ldif *l)
+{
+	struct stat sb;
+	if (fstat(fileno(l->fp->fp), &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    sb.st_size <= 0) {
+		return;
+	}
+	size_t n = (uint64_t)sb.st_size < LDIF_RESERVE_MAX
+			   ? (size_t)sb.st_size + 1
+			   : LDIF_RESERVE_MAX;
+	/* Without it libldap grows the buffer as before. */
+	l->buf = ber_memalloc(n);
+	if (l->buf != NULL) {
+		l->buflen = (int)n;
+	}
+}
+
 struct scan_ldif *
 scan_ldif_new(const char *path, const struct scan_attrs *attrs,
 	      volatile sig_atomic_t *cancel, enum status *st)
@@ -55,6 +85,7 @@ scan_ldif_new(const char *path, const struct scan_attrs *attrs,
 	strbuf_init(&l->copy);
 	l->null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	l->saved_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	record_buffer_reserve(l);
 	return l;
 }
 
@@ -530,6 +561,10 @@ ldif_next(struct scan_ldif *l, struct scan_entry **entry)
 			return STATUS_ERR_INTERRUPTED;
 		}
 		unsigned long before = l->lineno;
+		if (l->buf != NULL) {
+			/* libldap leaves it alone when it stores no line. */
+			l->buf[0] = '\0';
+		}
 		int rc = ldif_read_record(l->fp, &l->lineno, &l->buf,
 					  &l->buflen);
 		if (rc == 0) {
@@ -546,16 +581,18 @@ ldif_next(struct scan_ldif *l, struct scan_entry **entry)
 				l->path, before);
 			return STATUS_ERR_DIRECTORY;
 		}
-		if (l->buf == NULL) {
+		if (l->buf == NULL || l->buf[0] == '\0') {
 			/*
 			 * libldap skips a line of digits (an entry ID, as
 			 * old slapcat wrote) and reports a record it never
-			 * stored when the file ends there.
+			 * stored when the record ends there (lineno is then
+			 * the blank line after it, or the last line).
 			 */
 			LOG_ERR("%s:%lu: not a valid LDIF record (a line with "
 				"only a number); fix or remove the record and "
 				"scan again",
-				l->path, l->lineno);
+				l->path,
+				l->lineno - (feof(l->fp->fp) ? 0 : 1));
 			return STATUS_ERR_DIRECTORY;
 		}
 		/*

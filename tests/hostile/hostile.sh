@@ -157,6 +157,9 @@ bad_ldif nameless-value 4 'a value without an attribute name'
 # libldap reports a record it never stored after a line of digits (an
 # entry ID) at the end of the file (found by fuzz-ldif).
 bad_ldif entry-id-only 1 'a line with only a number'
+# The same between two records: libldap leaves the buffer holding the
+# record before, which must not be read again.
+bad_ldif entry-id-middle 12 'a line with only a number'
 # libldap 2.5 dereferences NULL on a "-" right after dn: (fuzz-ldif).
 bad_ldif separator-after-dn 4 "a '-' line where an attribute belongs"
 

@@ -473,12 +473,12 @@ re_match(const struct ectx *x, const pcre2_code *re, const char *s, size_t len,
 }
 
 /*
- * s with every match of re deleted (caller frees) and *matched set; a
- * pattern error counts as no match (logged by re_match's twin here).
+ * s with every match of re deleted (caller frees), or NULL when nothing
+ * matched; a pattern error counts as no match (logged by re_match or by
+ * its twin here).
  */
 static char *
-re_delete(const struct ectx *x, const pcre2_code *re, const char *s,
-	  bool *matched)
+re_delete(const struct ectx *x, const pcre2_code *re, const char *s)
 {
 	size_t len = strlen(s);
 	/*
@@ -487,8 +487,7 @@ re_delete(const struct ectx *x, const pcre2_code *re, const char *s,
 	 */
 	int found = re_match(x, re, s, len, true);
 	if (found != 1) {
-		*matched = false;
-		return xstrdup(s);
+		return NULL;
 	}
 	PCRE2_SIZE outlen = len + 1;
 	PCRE2_UCHAR *out = xmalloc(outlen);
@@ -502,10 +501,12 @@ re_delete(const struct ectx *x, const pcre2_code *re, const char *s,
 		LOG_WARN("%s: pattern not evaluated: %s", x->e->dn,
 			 (const char *)msg);
 		free(out);
-		*matched = false;
-		return xstrdup(s);
+		return NULL;
 	}
-	*matched = rc > 0;
+	if (rc == 0) {
+		free(out);
+		return NULL;
+	}
 	return (char *)out;
 }
 
@@ -736,17 +737,14 @@ run_check(const struct ectx *x, const struct rule *r, const char *cur,
 		break;
 	case CHECK_CHARSET:
 	case CHECK_PATTERN: {
-		bool matched;
-		char *v = re_delete(x, r->re, cur, &matched);
-		if (matched) {
+		char *v = re_delete(x, r->re, cur);
+		if (v != NULL) {
 			res->failed = true;
 			if (v[0] == '\0') {
 				free(v);
 				v = xstrdup(x->cn);
 			}
 			res->proposal = v;
-		} else {
-			free(v);
 		}
 		break;
 	}

@@ -258,8 +258,14 @@ scan_entry_decode(struct scan_entry *e)
 	for (size_t i = 0; i < e->nattrs; i++) {
 		struct scan_attr *a = &e->attrs[i];
 		char c0 = (char)tolower((unsigned char)a->name[0]);
-		if (c0 != 'o' && c0 != 'm') {
-			/* Not one of ours: most attributes, cheaply. */
+		size_t n = a->namelen;
+		if ((c0 != 'o' && c0 != 'm') ||
+		    (n != 9 && n != 10 && n != 17 && n != 21)) {
+			/*
+			 * Not one of ours (objectSid 9, objectGUID 10, the
+			 * msExch GUIDs 17, mS-DS-ConsistencyGuid 21): most
+			 * attributes, cheaply.
+			 */
 			continue;
 		}
 		bool is_guid = false;

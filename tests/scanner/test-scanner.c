@@ -13,6 +13,7 @@
 #include "common/strbuf.h"
 #include "scanner/attrs.h"
 #include "scanner/decode.h"
+#include "scanner/entry.h"
 #include "scanner/ldif_input.h"
 #include "scanner/range.h"
 #include "scanner/source.h"
@@ -254,6 +255,69 @@ test_decode_dn(void)
 		scan_entry_free(e);
 		free(want);
 	}
+}
+
+/*
+ * Look-ups by name find every name in any case in an entry of many
+ * attributes, and keep finding the rest after removals.
+ */
+static void
+test_entry_lookup(void)
+{
+	enum { N = 60 };
+	struct scan_entry *e = scan_entry_new("CN=x,DC=contoso,DC=com");
+	char name[32], upper[32];
+	bool all = true, none = true;
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "extensionAttribute%d", i);
+		scan_entry_add(e, name, name, strlen(name));
+		/* Every earlier one is still found while the entry grows. */
+		for (int j = 0; j <= i; j++) {
+			snprintf(upper, sizeof(upper), "EXTENSIONATTRIBUTE%d",
+				 j);
+			snprintf(name, sizeof(name), "extensionAttribute%d",
+				 j);
+			const char *v = scan_entry_first(e, upper);
+			all &= v != NULL && strcmp(v, name) == 0;
+		}
+		snprintf(name, sizeof(name), "extensionAttribute%d", i + 1);
+		none &= scan_entry_attr(e, name) == NULL;
+	}
+	ok(all, "every name found, in any case, among 60 attributes");
+	ok(none, "a name not added is not found");
+	is_int(e->nattrs, N, "one attribute per name");
+
+	/* A second value of an early name joins its attribute. */
+	scan_entry_add(e, "EXTENSIONATTRIBUTE3", "again", 5);
+	const struct scan_attr *a = scan_entry_attr(e, "extensionattribute3");
+	ok(a != NULL && a->nvals == 2 && strcmp(a->vals[1].data, "again") == 0,
+	   "a value for an existing name in other case joins it");
+	is_int(e->nattrs, N, "no new attribute for it");
+
+	/* Remove from the front: the others move down. */
+	for (int i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "extensionAttribute%d", i);
+		scan_entry_remove(e, name);
+	}
+	all = true;
+	none = true;
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "extensionAttribute%d", i);
+		const char *v = scan_entry_first(e, name);
+		if (i < 20) {
+			none &= v == NULL;
+		} else {
+			all &= v != NULL && strcmp(v, name) == 0;
+		}
+	}
+	ok(none, "removed names are gone");
+	ok(all, "the others are found after the removals");
+	scan_entry_set(e, "extensionAttribute40", "set", 3);
+	ok(strcmp(scan_entry_first(e, "extensionattribute40"), "set") == 0,
+	   "set replaces the values");
+	is_int(e->nattrs, N - 20, "set keeps one attribute");
+	scan_entry_free(e);
+	scan_entry_free(NULL);
 }
 
 static void
@@ -631,6 +695,7 @@ main(void)
 	test_dn_normalize();
 	test_decode_dn();
 	test_attrs();
+	test_entry_lookup();
 	test_default_filter();
 	test_ldif();
 	test_bad_ldif();

@@ -500,10 +500,8 @@ re_delete(const struct ectx *x, const pcre2_code *re, const char *s)
 		pcre2_get_error_message(rc, msg, sizeof(msg));
 		LOG_WARN("%s: pattern not evaluated: %s", x->e->dn,
 			 (const char *)msg);
-		free(out);
-		return NULL;
 	}
-	if (rc == 0) {
+	if (rc <= 0) {
 		free(out);
 		return NULL;
 	}

@@ -13,13 +13,35 @@
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 
-/* The binary GUID attributes that the rules compare as strings. */
-static const char *const guid_attrs[] = {
-	"objectGUID",
-	"msExchMailboxGuid",
-	"msExchArchiveGuid",
-	"mS-DS-ConsistencyGuid",
+/* The binary attributes that the rules compare as strings. */
+struct binary_attr {
+	const char *name;
+	size_t len; /* strlen(name): compared first, it rules out most */
+	bool sid;   /* objectSid; the others are GUIDs */
 };
+
+#define BINARY_ATTR(name, sid) {name, sizeof(name) - 1, sid}
+
+static const struct binary_attr binary_attrs[] = {
+	BINARY_ATTR("objectGUID", false),
+	BINARY_ATTR("msExchMailboxGuid", false),
+	BINARY_ATTR("msExchArchiveGuid", false),
+	BINARY_ATTR("mS-DS-ConsistencyGuid", false),
+	BINARY_ATTR("objectSid", true),
+};
+
+static const struct binary_attr *
+binary_attr(const struct scan_attr *a)
+{
+	for (size_t i = 0; i < sizeof(binary_attrs) / sizeof(*binary_attrs);
+	     i++) {
+		const struct binary_attr *b = &binary_attrs[i];
+		if (a->namelen == b->len && strcasecmp(a->name, b->name) == 0) {
+			return b;
+		}
+	}
+	return NULL;
+}
 
 bool
 scan_guid_format(const unsigned char *b, size_t len, char out[SCAN_GUID_STRLEN])
@@ -257,34 +279,14 @@ scan_entry_decode(struct scan_entry *e)
 	}
 	for (size_t i = 0; i < e->nattrs; i++) {
 		struct scan_attr *a = &e->attrs[i];
-		char c0 = (char)tolower((unsigned char)a->name[0]);
-		size_t n = a->namelen;
-		if ((c0 != 'o' && c0 != 'm') ||
-		    (n != 9 && n != 10 && n != 17 && n != 21)) {
-			/*
-			 * Not one of ours (objectSid 9, objectGUID 10, the
-			 * msExch GUIDs 17, mS-DS-ConsistencyGuid 21): most
-			 * attributes, cheaply.
-			 */
-			continue;
-		}
-		bool is_guid = false;
-		for (size_t g = 0; g < sizeof(guid_attrs) / sizeof(*guid_attrs);
-		     g++) {
-			if (strcasecmp(a->name, guid_attrs[g]) == 0) {
-				is_guid = true;
-			}
-		}
-		bool is_sid = strcasecmp(a->name, "objectSid") == 0;
-		for (size_t j = 0; j < a->nvals && (is_guid || is_sid); j++) {
+		const struct binary_attr *b = binary_attr(a);
+		for (size_t j = 0; b != NULL && j < a->nvals; j++) {
 			struct scan_value *v = &a->vals[j];
 			const unsigned char *bin =
 				(const unsigned char *)v->data;
 			char buf[SCAN_SID_STRLEN];
-			if (is_guid && scan_guid_format(bin, v->len, buf)) {
-				scan_entry_set_value(e, v, buf, strlen(buf));
-			} else if (is_sid &&
-				   scan_sid_format(bin, v->len, buf)) {
+			if (b->sid ? scan_sid_format(bin, v->len, buf)
+				   : scan_guid_format(bin, v->len, buf)) {
 				scan_entry_set_value(e, v, buf, strlen(buf));
 			}
 		}

@@ -29,9 +29,22 @@
 /*
  * The fields of a record, in file order.  A record is the dup_key's hash
  * (8 bytes), the length of the rest (varint), a flags byte, the two
- * severities, then the strings (store/codec.h).  dup_key comes first so that the counting pass reads
- * nothing else; the object's four strings are written only when the
- * object differs from the previous record's.
+ * severities, then the fields.  The object's four strings are written
+ * only when the object differs from the previous record's.
+ *
+ * Most of what a candidate says repeats from record to record: rule ids,
+ * error names, actions, attribute and class names; the update is mostly
+ * the value; dup_key is mostly a namespace before the value in lower
+ * case.  Written in full, a million-object scan's file was 1.6 GB, and
+ * copying it into the page cache took the checking thread 2.5 s.  So the
+ * dictionary fields (dict_field()) are written as a number: 0 for NULL,
+ * 1 for a string that follows in full (and becomes the dictionary's next
+ * entry while it has room), id + 2 for an entry written before.  Reading
+ * the file in order builds the same dictionary.  With CAND_KEY_TAIL,
+ * dup_key is a dictionary prefix followed by the value with A-Z in lower
+ * case (checked byte by byte when writing, so the key read back is
+ * exact); with CAND_UPDATE_VALUE and CAND_DUP_UPDATE_VALUE that update
+ * is the value and is not written.
  */
 enum cand_field {
 	CF_DUP_KEY = 0,
@@ -55,6 +68,40 @@ enum cand_field {
 #define CF_OBJECT_FIRST CF_KEY
 #define CF_OBJECT_LAST CF_CLASS
 #define CAND_NEW_OBJECT 0x01
+#define CAND_KEY_TAIL 0x02
+#define CAND_UPDATE_VALUE 0x04
+#define CAND_DUP_UPDATE_VALUE 0x08
+
+/* Entries of the dictionary; strings after it is full are written whole. */
+#define CAND_DICT_MAX 4096
+/* A longer part of dup_key before the value is written whole. */
+#define CAND_PREFIX_MAX 64
+/* Slots of the writer's look-up by address (a power of two). */
+#define CAND_DICT_CACHE 256
+
+/* The strings of the dictionary fields, as written (writer side). */
+struct dict {
+	struct strbuf text; /* every entry, NUL-terminated, in id order */
+	uint32_t off[CAND_DICT_MAX], len[CAND_DICT_MAX];
+	uint32_t n;
+	/* By content: id + 1 (0 free), open addressing. */
+	uint32_t slot[2 * CAND_DICT_MAX];
+	/*
+	 * By address: the rules pass the same pointers again and again,
+	 * so a string is mostly found without hashing it.  The content is
+	 * compared before an entry is trusted.
+	 */
+	struct {
+		const char *p;
+		uint32_t id;
+	} cache[CAND_DICT_CACHE];
+};
+
+/* The same dictionary, rebuilt while the file is read. */
+struct dict_read {
+	char **s;
+	uint32_t n;
+};
 
 /*
  * The hashes held more than once, as an open-addressing set (0 marks a
@@ -79,6 +126,7 @@ struct cand_log {
 	uint64_t added; /* candidates, also after the hashes have gone */
 	struct strbuf last_key, last_dn;
 	bool have_last;
+	struct dict *dict;
 	/*
 	 * cand_log_sort_begin(): a thread sorts the hashes into dups while
 	 * the caller commits; sorted once it has (hashes then gone).
@@ -125,6 +173,8 @@ cand_log_new(int64_t scan_id, enum status *st)
 	strbuf_init(&log->out);
 	strbuf_init(&log->last_key);
 	strbuf_init(&log->last_dn);
+	log->dict = xcalloc(1, sizeof(*log->dict));
+	strbuf_init(&log->dict->text);
 	*st = STATUS_OK;
 	return log;
 }
@@ -145,6 +195,8 @@ cand_log_free(struct cand_log *log)
 	free(log->hashes);
 	strbuf_release(&log->last_key);
 	strbuf_release(&log->last_dn);
+	strbuf_release(&log->dict->text);
+	free(log->dict);
 	free(log);
 }
 
@@ -163,7 +215,7 @@ cand_log_stats(const struct cand_log *log, uint64_t *count, uint64_t *bytes)
 
 /* A 64-bit hash of len bytes, eight at a time. */
 static uint64_t
-cand_hash(const char *p, size_t len)
+hash_bytes(const char *p, size_t len)
 {
 	uint64_t h = 0x9e3779b97f4a7c15u ^ (len * 0xff51afd7ed558ccdu);
 	uint64_t w;
@@ -180,10 +232,122 @@ cand_hash(const char *p, size_t len)
 	h ^= h >> 29;
 	h *= 0xff51afd7ed558ccdu;
 	h ^= h >> 32;
+	return h;
+}
+
+/* The hash of a dup_key. */
+static uint64_t
+cand_hash(const char *p, size_t len)
+{
+	uint64_t h = hash_bytes(p, len);
 #if STORE_CAND_HASH_BITS < 64
 	h &= ((uint64_t)1 << STORE_CAND_HASH_BITS) - 1;
 #endif
 	return h;
+}
+
+static bool
+dict_is(const struct dict *d, uint32_t id, const char *s, size_t len)
+{
+	return d->len[id] == len &&
+	       memcmp(d->text.buf + d->off[id], s, len) == 0;
+}
+
+/*
+ * The number a dictionary field is written as (see enum cand_field): 0
+ * for NULL, 1 for a string written whole (added to the dictionary if it
+ * has room), else its id + 2.  s need not be NUL-terminated at len.
+ */
+static uint64_t
+dict_code(struct dict *d, const char *s, size_t len)
+{
+	if (s == NULL) {
+		return 0;
+	}
+	size_t c =
+		(size_t)(((uint64_t)(uintptr_t)s * 0x9e3779b97f4a7c15u) >> 56) &
+		(CAND_DICT_CACHE - 1);
+	if (d->cache[c].p == s && dict_is(d, d->cache[c].id, s, len)) {
+		return (uint64_t)d->cache[c].id + 2;
+	}
+	const size_t mask = 2 * CAND_DICT_MAX - 1;
+	size_t at = (size_t)hash_bytes(s, len) & mask;
+	for (; d->slot[at] != 0; at = (at + 1) & mask) {
+		uint32_t id = d->slot[at] - 1;
+		if (dict_is(d, id, s, len)) {
+			d->cache[c].p = s;
+			d->cache[c].id = id;
+			return (uint64_t)id + 2;
+		}
+	}
+	if (d->n < CAND_DICT_MAX) {
+		uint32_t id = d->n++;
+		d->off[id] = (uint32_t)d->text.len;
+		d->len[id] = (uint32_t)len;
+		strbuf_add(&d->text, s, len);
+		strbuf_addch(&d->text, '\0');
+		d->slot[at] = id + 1;
+		d->cache[c].p = s;
+		d->cache[c].id = id;
+	}
+	return 1;
+}
+
+/* Whether the fields of i are written as dictionary numbers. */
+static bool
+dict_field(int i, unsigned flags)
+{
+	switch (i) {
+	case CF_DUP_KEY:
+		return (flags & CAND_KEY_TAIL) != 0;
+	case CF_CLASS:
+	case CF_ATTRIBUTE:
+	case CF_RULE:
+	case CF_ERROR:
+	case CF_ACTION:
+	case CF_DUP_RULE:
+	case CF_DUP_ERROR:
+	case CF_DUP_ACTION:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Whether tail is value with A-Z in lower case (len bytes each). */
+static bool
+is_lower_of(const char *tail, const char *value, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)value[i];
+		if (c >= 'A' && c <= 'Z') {
+			c = (unsigned char)(c - 'A' + 'a');
+		}
+		if ((unsigned char)tail[i] != c) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static size_t
+varint_size(uint64_t v)
+{
+	size_t n = 1;
+	for (; v >= 0x80; v >>= 7) {
+		n++;
+	}
+	return n;
+}
+
+/* codec_write_str() of s's first len bytes, s not NULL. */
+static unsigned char *
+write_str(unsigned char *p, const char *s, size_t len)
+{
+	p += codec_varint(p, (uint64_t)len + 1);
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p + len + 1;
 }
 
 static enum status
@@ -256,18 +420,48 @@ cand_log_add(struct cand_log *log, const struct finding *f)
 		[CF_DUP_UPDATE] = f->dup_update,
 		[CF_DUP_ACTION] = f->dup_action,
 	};
-	const char *put[CF_COUNT];
-	size_t len[CF_COUNT], n = 0, blen = 3;
+	unsigned flags = same ? 0 : CAND_NEW_OBJECT;
+	size_t len[CF_COUNT];
+	bool omit[CF_COUNT] = {false};
+	for (int i = CF_OBJECT_FIRST; same && i <= CF_OBJECT_LAST; i++) {
+		omit[i] = true;
+	}
+	const char *value = fields[CF_VALUE];
+	size_t klen = strlen(f->dup_key), vlen = strlen(value);
+	uint64_t h = cand_hash(f->dup_key, klen);
+	len[CF_DUP_KEY] = klen;
+	if (vlen > 0 && klen >= vlen && klen - vlen <= CAND_PREFIX_MAX &&
+	    is_lower_of(f->dup_key + klen - vlen, value, vlen)) {
+		flags |= CAND_KEY_TAIL;
+		len[CF_DUP_KEY] = klen - vlen;
+	}
+	if (f->update != NULL && strcmp(f->update, value) == 0) {
+		flags |= CAND_UPDATE_VALUE;
+		omit[CF_UPDATE] = true;
+	}
+	if (f->dup_update != NULL && strcmp(f->dup_update, value) == 0) {
+		flags |= CAND_DUP_UPDATE_VALUE;
+		omit[CF_DUP_UPDATE] = true;
+	}
+	uint64_t code[CF_COUNT];
+	size_t blen = 3;
 	for (int i = 0; i < CF_COUNT; i++) {
-		if (!same || i < CF_OBJECT_FIRST || i > CF_OBJECT_LAST) {
-			put[n] = fields[i];
-			len[n] = put[n] != NULL ? strlen(put[n]) : 0;
-			blen += codec_str_size(put[n], len[n]);
-			n++;
+		if (omit[i]) {
+			continue;
+		}
+		if (i != CF_DUP_KEY) {
+			len[i] = fields[i] != NULL ? strlen(fields[i]) : 0;
+		}
+		if (dict_field(i, flags)) {
+			code[i] = dict_code(log->dict, fields[i], len[i]);
+			blen += varint_size(code[i]);
+			if (code[i] == 1) {
+				blen += codec_str_size(fields[i], len[i]);
+			}
+		} else {
+			blen += codec_str_size(fields[i], len[i]);
 		}
 	}
-	/* CF_DUP_KEY is the first field written. */
-	uint64_t h = cand_hash(f->dup_key, len[0]);
 	unsigned char head[8 + 10];
 	memcpy(head, &h, 8);
 	size_t hlen = 8 + codec_varint(head + 8, blen);
@@ -279,11 +473,23 @@ cand_log_add(struct cand_log *log, const struct finding *f)
 		(unsigned char *)strbuf_extend(&log->out, hlen + blen);
 	memcpy(p, head, hlen);
 	p += hlen;
-	*p++ = same ? 0 : CAND_NEW_OBJECT;
+	*p++ = (unsigned char)flags;
 	*p++ = (unsigned char)f->severity;
 	*p++ = (unsigned char)f->dup_severity;
-	for (size_t i = 0; i < n; i++) {
-		p = codec_write_str(p, put[i], len[i]);
+	for (int i = 0; i < CF_COUNT; i++) {
+		if (omit[i]) {
+			continue;
+		}
+		if (dict_field(i, flags)) {
+			p += codec_varint(p, code[i]);
+			if (code[i] == 1) {
+				p = write_str(p, fields[i], len[i]);
+			}
+		} else if (fields[i] == NULL) {
+			*p++ = 0;
+		} else {
+			p = write_str(p, fields[i], len[i]);
+		}
 	}
 	if (log->out.len >= CAND_BUF_SIZE) {
 		enum status st = flush(log);
@@ -656,6 +862,150 @@ make_finding(struct finding *f, const char *const v[CF_COUNT], bool dup,
  * few others are copied whole to held and their keys counted exactly; they
  * go to fn after the pass (emit_held()).
  */
+/* A dictionary field (dict_code()) read back; false if damaged. */
+static bool
+dict_get(struct dict_read *d, const unsigned char **p,
+	 const unsigned char *end, const char **s)
+{
+	uint64_t code;
+	if (!codec_get_varint(p, end, &code)) {
+		return false;
+	}
+	if (code == 0) {
+		*s = NULL;
+		return true;
+	}
+	if (code == 1) {
+		size_t len;
+		if (!codec_get_str(p, end, s, &len) || *s == NULL) {
+			return false;
+		}
+		if (d->n < CAND_DICT_MAX) {
+			if (d->s == NULL) {
+				d->s = xcalloc(CAND_DICT_MAX, sizeof(*d->s));
+			}
+			d->s[d->n++] = xmemdup0(*s, len);
+		}
+		return true;
+	}
+	if (code - 2 >= d->n) {
+		return false;
+	}
+	*s = d->s[code - 2];
+	return true;
+}
+
+/*
+ * What the reading of one record keeps until the next: the object's
+ * strings (later records share them), the dictionary, the dup_key
+ * rebuilt from its prefix and the value.
+ */
+struct record_state {
+	struct strbuf object[CF_OBJECT_LAST + 1];
+	bool object_null[CF_OBJECT_LAST + 1];
+	bool have_object;
+	struct dict_read dict;
+	struct strbuf key;
+};
+
+static void
+record_state_init(struct record_state *rs)
+{
+	*rs = (struct record_state){0};
+	for (int i = CF_OBJECT_FIRST; i <= CF_OBJECT_LAST; i++) {
+		strbuf_init(&rs->object[i]);
+	}
+	strbuf_init(&rs->key);
+}
+
+static void
+record_state_release(struct record_state *rs)
+{
+	for (int i = CF_OBJECT_FIRST; i <= CF_OBJECT_LAST; i++) {
+		strbuf_release(&rs->object[i]);
+	}
+	for (uint32_t i = 0; i < rs->dict.n; i++) {
+		free(rs->dict.s[i]);
+	}
+	free(rs->dict.s);
+	strbuf_release(&rs->key);
+}
+
+/*
+ * The fields of a record's body (flags, severities, fields) into v; they
+ * stay valid until the next record.  False if the record is damaged.
+ */
+static bool
+record_decode(struct record_state *rs, const unsigned char *body, size_t len,
+	      const char *v[CF_COUNT])
+{
+	if (len < 3) {
+		return false;
+	}
+	unsigned flags = body[0];
+	const unsigned char *p = body + 3, *end = body + len;
+	bool newobj = (flags & CAND_NEW_OBJECT) != 0;
+	if (!newobj && !rs->have_object) {
+		return false;
+	}
+	for (int i = 0; i < CF_COUNT; i++) {
+		bool of_object = i >= CF_OBJECT_FIRST && i <= CF_OBJECT_LAST;
+		if ((of_object && !newobj) ||
+		    (i == CF_UPDATE && (flags & CAND_UPDATE_VALUE)) ||
+		    (i == CF_DUP_UPDATE && (flags & CAND_DUP_UPDATE_VALUE))) {
+			continue;
+		}
+		size_t slen = 0;
+		bool ok = dict_field(i, flags)
+				  ? dict_get(&rs->dict, &p, end, &v[i])
+				  : codec_get_str(&p, end, &v[i], &slen);
+		if (!ok) {
+			return false;
+		}
+		if (of_object) {
+			slen = v[i] != NULL ? strlen(v[i]) : 0;
+			strbuf_reset(&rs->object[i]);
+			strbuf_add(&rs->object[i], v[i] != NULL ? v[i] : "",
+				   slen);
+			rs->object_null[i] = v[i] == NULL;
+		}
+	}
+	if (p != end || v[CF_DUP_KEY] == NULL || v[CF_VALUE] == NULL) {
+		return false;
+	}
+	rs->have_object = true;
+	for (int i = CF_OBJECT_FIRST; i <= CF_OBJECT_LAST; i++) {
+		v[i] = rs->object_null[i] ? NULL : rs->object[i].buf;
+	}
+	if (flags & CAND_UPDATE_VALUE) {
+		v[CF_UPDATE] = v[CF_VALUE];
+	}
+	if (flags & CAND_DUP_UPDATE_VALUE) {
+		v[CF_DUP_UPDATE] = v[CF_VALUE];
+	}
+	if (flags & CAND_KEY_TAIL) {
+		size_t plen = strlen(v[CF_DUP_KEY]);
+		size_t vlen = strlen(v[CF_VALUE]);
+		strbuf_reset(&rs->key);
+		char *k = strbuf_extend(&rs->key, plen + vlen);
+		memcpy(k, v[CF_DUP_KEY], plen);
+		for (size_t i = 0; i < vlen; i++) {
+			char c = v[CF_VALUE][i];
+			k[plen + i] = c >= 'A' && c <= 'Z'
+					      ? (char)(c - 'A' + 'a')
+					      : c;
+		}
+		v[CF_DUP_KEY] = rs->key.buf;
+	}
+	return true;
+}
+
+/*
+ * The one pass over the file.  A candidate whose hash is not in dups is
+ * held by nobody else: its plain finding (if any) goes to fn at once.  The
+ * few others are copied whole to held and their keys counted exactly; they
+ * go to fn after the pass (emit_held()).
+ */
 static enum status
 settle_pass(struct cand_log *log, const struct hash_set *dups,
 	    struct key_table *t, struct strbuf *held,
@@ -663,52 +1013,21 @@ settle_pass(struct cand_log *log, const struct hash_set *dups,
 {
 	struct reader r = {.log = log, .cap = CAND_BUF_SIZE};
 	r.buf = xmalloc(r.cap);
-	/*
-	 * A record's strings lie in the read buffer until the next record;
-	 * the object's, which later records share, are copied out.
-	 */
-	struct strbuf object[CF_OBJECT_LAST + 1];
-	bool object_null[CF_OBJECT_LAST + 1] = {0};
-	for (int i = CF_OBJECT_FIRST; i <= CF_OBJECT_LAST; i++) {
-		strbuf_init(&object[i]);
-	}
-	bool have_object = false;
+	struct record_state rs;
+	record_state_init(&rs);
 	enum status st;
 	uint64_t h;
 	const unsigned char *body;
 	size_t len;
 	while (reader_next(&r, &h, &body, &len, &st)) {
-		if (len < 3) {
-			st = damaged(log);
-			break;
-		}
-		const unsigned char *p = body + 3, *end = body + len;
-		bool newobj = (body[0] & CAND_NEW_OBJECT) != 0;
 		const char *v[CF_COUNT];
-		bool ok = true;
-		for (int i = 0; i < CF_COUNT && ok; i++) {
-			bool of_object = i >= CF_OBJECT_FIRST &&
-					 i <= CF_OBJECT_LAST;
-			if (of_object && !newobj) {
-				v[i] = object_null[i] ? NULL : object[i].buf;
-				continue;
-			}
-			size_t slen;
-			ok = codec_get_str(&p, end, &v[i], &slen);
-			if (ok && of_object) {
-				strbuf_reset(&object[i]);
-				strbuf_add(&object[i], v[i] != NULL ? v[i] : "",
-					   slen);
-				object_null[i] = v[i] == NULL;
-			}
-		}
-		if (!ok || v[CF_DUP_KEY] == NULL || (!newobj && !have_object)) {
+		if (!record_decode(&rs, body, len, v)) {
 			st = damaged(log);
 			break;
 		}
-		have_object = true;
 		if (hash_set_has(dups, h)) {
-			key_table_add(t, h, v[CF_DUP_KEY], strlen(v[CF_DUP_KEY]));
+			key_table_add(t, h, v[CF_DUP_KEY],
+				      strlen(v[CF_DUP_KEY]));
 			strbuf_add(held, &h, 8);
 			strbuf_add(held, body + 1, 2);
 			for (int i = 0; i < CF_COUNT; i++) {
@@ -725,9 +1044,7 @@ settle_pass(struct cand_log *log, const struct hash_set *dups,
 			}
 		}
 	}
-	for (int i = CF_OBJECT_FIRST; i <= CF_OBJECT_LAST; i++) {
-		strbuf_release(&object[i]);
-	}
+	record_state_release(&rs);
 	free(r.buf);
 	return st;
 }

@@ -772,6 +772,194 @@ test_many_candidates(void)
 	free(path);
 }
 
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A candidate of test_candidate_fields() and what it must become. */
+struct field_case {
+	struct finding f;
+	char *strs[8]; /* what f points to, freed after */
+};
+
+/*
+ * The candidate file writes repeated strings as numbers of a dictionary,
+ * an update equal to the value as a flag, and dup_key as a prefix and the
+ * value in lower case where it is one.  Every field must come back
+ * exactly: keys that only look like the value (non-ASCII case, a long
+ * prefix, an empty value), updates that differ, NULL strings, more
+ * distinct error names than the dictionary holds (each named again, by
+ * the same pointer or a copy, as the action of its record, so that every
+ * entry up to the last one is referred to), a rule id passed in the same
+ * buffer with a new content, two candidates of one object, and duplicates
+ * between the first objects and the last.
+ */
+static void
+test_candidate_fields(void)
+{
+	char *path = db_path();
+	enum status st;
+	struct store *s = store_open(path, &st);
+	int64_t id = 0;
+	store_scan_begin(s, &meta, &id);
+	enum { N = 9000, TWINS = 50 };
+	static const char long_prefix[] =
+		"a-namespace-longer-than-any-the-rules-use-for-its-keys-"
+		"and-then-some:";
+	char rule[32];
+	size_t ncase = 0;
+	struct field_case *c = xcalloc(2 * N, sizeof(*c));
+	bool added = true;
+	for (int i = 0; i < N && added; i++) {
+		/* The last TWINS objects repeat the first ones' values. */
+		int v = i < N - TWINS ? i : i - (N - TWINS);
+		char *key = xasprintf("g%d", i);
+		char *dn = xasprintf("CN=User %d,OU=Staff,DC=x", i);
+		char *value, *dup_key;
+		switch (v % 5) {
+		case 0:
+			value = xasprintf("Mixed.Case%d@Example.COM", v);
+			dup_key = xasprintf("mail:mixed.case%d@example.com", v);
+			break;
+		case 1:
+			value = xasprintf("Ünïcode%d@Example.com", v);
+			dup_key = xasprintf("mail:ünïcode%d@example.com", v);
+			break;
+		case 2:
+			value = xstrdup("");
+			dup_key = xasprintf("mail:empty%d", v);
+			break;
+		case 3:
+			value = xasprintf("plain%d@x.com", v);
+			dup_key = xasprintf("mail:plain%d@x.com", v);
+			break;
+		default:
+			value = xasprintf("Long%d", v);
+			dup_key = xasprintf("%slong%d", long_prefix, v);
+			break;
+		}
+		char *error = i % 3 != 0 ? xasprintf("Error %d", i) : NULL;
+		char *action = i % 3 == 2 ? xstrdup(error) : NULL;
+		char *update = i % 2 == 0 ? NULL : xasprintf("fixed %d", i);
+		snprintf(rule, sizeof(rule), "x.format-%d", i % 4);
+		struct field_case *m = &c[ncase++];
+		m->f = (struct finding){
+			.dn = dn,
+			.cn = i % 7 == 0 ? NULL : "User",
+			.objectclass = i % 2 == 0 ? "user" : "contact",
+			.objectguid = key,
+			.attribute = "mail",
+			.value = value,
+			.rule = rule,
+			.error = error,
+			.update = i % 2 == 0 ? value : update,
+			.proposed_action = i % 3 == 1   ? error
+					   : i % 3 == 2 ? action
+					   : i % 4 == 0 ? "Edit"
+							: "Remove",
+			.severity = FINDING_WARNING,
+			.dup_key = dup_key,
+			.dup_rule = "x.duplicate",
+			.dup_error = "Duplicate",
+			.dup_update = i % 4 == 0   ? value
+				      : i % 4 == 1 ? ""
+						   : "dupfix",
+			.dup_action = "Complete",
+			.dup_severity = FINDING_ERROR,
+		};
+		m->strs[0] = key;
+		m->strs[1] = dn;
+		m->strs[2] = value;
+		m->strs[3] = dup_key;
+		m->strs[4] = error;
+		m->strs[5] = update;
+		m->strs[6] = action;
+		m->strs[7] = xstrdup(rule);
+		added = add_obj(s, id, key, dn) == STATUS_OK &&
+			store_add_finding(s, id, &m->f) == STATUS_OK;
+		if (i % 6 == 0) {
+			/* A second candidate of the same object. */
+			struct field_case *p = &c[ncase++];
+			p->f = m->f;
+			p->f.attribute = "proxyAddresses";
+			p->strs[0] = xasprintf("SMTP:p%d@X.com", v);
+			p->strs[1] =
+				xasprintf("proxyaddresses:smtp:p%d@x.com", v);
+			p->f.value = p->strs[0];
+			p->f.dup_key = p->strs[1];
+			p->f.error = NULL;
+			p->f.update = NULL;
+			p->f.dup_update = p->strs[0];
+			added = added &&
+				store_add_finding(s, id, &p->f) == STATUS_OK;
+			p->f.rule = m->strs[7];
+		}
+		/* The buffer changes: what was added is what is expected. */
+		m->f.rule = m->strs[7];
+	}
+	ok(added, "candidates of every form added");
+	is_int(store_scan_complete(s, id), STATUS_OK, "and settled");
+
+	/* What each must become: its dup variant if its key is shared. */
+	char **want = xcalloc(ncase + 1, sizeof(*want));
+	size_t nwant = 0;
+	for (size_t i = 0; i < ncase; i++) {
+		const struct finding *f = &c[i].f;
+		bool dup = false;
+		for (size_t j = 0; j < ncase && !dup; j++) {
+			dup = j != i && strcmp(c[j].f.dup_key, f->dup_key) == 0;
+		}
+		if (!dup && f->error == NULL) {
+			continue;
+		}
+		want[nwant++] = xasprintf(
+			"%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s", f->dn, f->attribute,
+			f->value, dup ? f->dup_rule : f->rule,
+			dup ? f->dup_error : f->error,
+			(dup ? f->dup_update : f->update) != NULL
+				? (dup ? f->dup_update : f->update)
+				: "-",
+			dup ? f->dup_action : f->proposed_action,
+			finding_severity_str(dup ? f->dup_severity
+						 : f->severity),
+			dup ? f->dup_key : "-", f->cn != NULL ? f->cn : "-",
+			f->objectclass);
+	}
+	qsort(want, nwant, sizeof(*want), cmp_str);
+	struct strbuf sb;
+	strbuf_init(&sb);
+	for (size_t i = 0; i < nwant; i++) {
+		strbuf_addf(&sb, "%s%s", i > 0 ? "\n" : "", want[i]);
+		free(want[i]);
+	}
+	free(want);
+	char *sql = xasprintf(
+		"SELECT group_concat(line, char(10)) FROM (SELECT dn || '|' ||"
+		" attribute || '|' || value || '|' || coalesce(rule, '-') ||"
+		" '|' || error || '|' || coalesce(update_value, '-') || '|' ||"
+		" coalesce(proposed_action, '-') || '|' || severity || '|' ||"
+		" coalesce(dup_key, '-') || '|' || coalesce(cn, '-') || '|' ||"
+		" coalesce(objectclass, '-') AS line FROM findings WHERE"
+		" scan_id = %lld ORDER BY line)",
+		(long long)id);
+	char *got = db_text(path, sql);
+	is_str(got, sb.buf, "every field of every candidate comes back");
+	ok(nwant > 6000, "and there were many of them");
+	free(got);
+	free(sql);
+	strbuf_release(&sb);
+	for (size_t i = 0; i < ncase; i++) {
+		for (size_t k = 0; k < 8; k++) {
+			free(c[i].strs[k]);
+		}
+	}
+	free(c);
+	store_free(s);
+	free(path);
+}
+
 static void
 test_fail(void)
 {
@@ -1049,6 +1237,7 @@ main(void)
 	test_round_trip();
 	test_duplicates();
 	test_many_candidates();
+	test_candidate_fields();
 	test_compare();
 	test_summary();
 	test_fail();

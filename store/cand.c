@@ -27,6 +27,15 @@
 #define CAND_BUF_SIZE (1u << 20)
 
 /*
+ * The findings the sorting thread may find before the settle asks for
+ * them.  Tests make it small, so that the settle must go on where the
+ * thread stopped.
+ */
+#ifndef STORE_CAND_AHEAD_MAX
+#define STORE_CAND_AHEAD_MAX (16u << 20)
+#endif
+
+/*
  * The fields of a record, in file order.  A record is the dup_key's hash
  * (8 bytes), the length of the rest (varint), a flags byte, the two
  * severities, then the fields.  The object's four strings are written
@@ -114,6 +123,8 @@ struct hash_set {
 	bool zero;
 };
 
+struct pass;
+
 struct cand_log {
 	int64_t scan_id;
 	int fd;
@@ -135,6 +146,13 @@ struct cand_log {
 	bool sorting;
 	bool sorted;
 	struct hash_set dups;
+	/*
+	 * The thread then begins the pass over the file (struct pass); the
+	 * findings it meets on the way wait in ahead (at most about
+	 * CAND_AHEAD_MAX bytes) for the settle, which goes on from there.
+	 */
+	struct pass *pass;
+	struct strbuf ahead;
 };
 
 static const char *
@@ -175,11 +193,13 @@ cand_log_new(int64_t scan_id, enum status *st)
 	strbuf_init(&log->last_dn);
 	log->dict = xcalloc(1, sizeof(*log->dict));
 	strbuf_init(&log->dict->text);
+	strbuf_init(&log->ahead);
 	*st = STATUS_OK;
 	return log;
 }
 
 static void sort_end(struct cand_log *log);
+static void pass_free(struct pass *ps);
 
 void
 cand_log_free(struct cand_log *log)
@@ -188,6 +208,8 @@ cand_log_free(struct cand_log *log)
 		return;
 	}
 	sort_end(log);
+	pass_free(log->pass);
+	strbuf_release(&log->ahead);
 	free(log->dups.slot);
 	close(log->fd);
 	free(log->path);
@@ -856,12 +878,6 @@ make_finding(struct finding *f, const char *const v[CF_COUNT], bool dup,
 	};
 }
 
-/*
- * The one pass over the file.  A candidate whose hash is not in dups is
- * held by nobody else: its plain finding (if any) goes to fn at once.  The
- * few others are copied whole to held and their keys counted exactly; they
- * go to fn after the pass (emit_held()).
- */
 /* A dictionary field (dict_code()) read back; false if damaged. */
 static bool
 dict_get(struct dict_read *d, const unsigned char **p,
@@ -1000,62 +1016,118 @@ record_decode(struct record_state *rs, const unsigned char *body, size_t len,
 	return true;
 }
 
+/* A candidate's fields and severities, kept in memory (held, ahead). */
+static void
+record_put(struct strbuf *b, uint64_t h, const unsigned char sev[2],
+	   const char *const v[CF_COUNT])
+{
+	strbuf_add(b, &h, 8);
+	strbuf_add(b, sev, 2);
+	for (int i = 0; i < CF_COUNT; i++) {
+		codec_put_str(b, v[i]);
+	}
+}
+
 /*
- * The one pass over the file.  A candidate whose hash is not in dups is
- * held by nobody else: its plain finding (if any) goes to fn at once.  The
- * few others are copied whole to held and their keys counted exactly; they
- * go to fn after the pass (emit_held()).
+ * The pass over the file, which can stop and go on: the sorting thread
+ * begins it, the settle ends it.  A candidate whose hash is not in dups is
+ * held by nobody else: its plain finding (if any) is final.  The few
+ * others are copied whole to held and their keys counted exactly; they go
+ * to the caller after the pass (emit_records()).
+ */
+struct pass {
+	struct reader r;
+	struct record_state rs;
+	struct key_table t;
+	struct strbuf held;
+	bool done;	/* the whole file has been read */
+	enum status st; /* of the part the sorting thread read */
+};
+
+static struct pass *
+pass_new(struct cand_log *log)
+{
+	struct pass *ps = xcalloc(1, sizeof(*ps));
+	ps->r = (struct reader){.log = log, .cap = CAND_BUF_SIZE};
+	ps->r.buf = xmalloc(ps->r.cap);
+	record_state_init(&ps->rs);
+	key_table_init(&ps->t);
+	strbuf_init(&ps->held);
+	return ps;
+}
+
+static void
+pass_free(struct pass *ps)
+{
+	if (ps == NULL) {
+		return;
+	}
+	free(ps->r.buf);
+	record_state_release(&ps->rs);
+	key_table_release(&ps->t);
+	strbuf_release(&ps->held);
+	free(ps);
+}
+
+/*
+ * Reads on.  A plain finding goes to fn, or with ahead to the end of
+ * ahead, and then the pass stops once ahead holds STORE_CAND_AHEAD_MAX
+ * bytes (ps->done still false).
  */
 static enum status
-settle_pass(struct cand_log *log, const struct hash_set *dups,
-	    struct key_table *t, struct strbuf *held,
-	    enum status (*fn)(void *ctx, const struct finding *f), void *ctx)
+pass_run(struct pass *ps, const struct hash_set *dups,
+	 enum status (*fn)(void *ctx, const struct finding *f), void *ctx,
+	 struct strbuf *ahead)
 {
-	struct reader r = {.log = log, .cap = CAND_BUF_SIZE};
-	r.buf = xmalloc(r.cap);
-	struct record_state rs;
-	record_state_init(&rs);
 	enum status st;
 	uint64_t h;
 	const unsigned char *body;
 	size_t len;
-	while (reader_next(&r, &h, &body, &len, &st)) {
-		const char *v[CF_COUNT];
-		if (!record_decode(&rs, body, len, v)) {
-			st = damaged(log);
+	for (;;) {
+		if (ahead != NULL && ahead->len >= STORE_CAND_AHEAD_MAX) {
+			return STATUS_OK;
+		}
+		if (!reader_next(&ps->r, &h, &body, &len, &st)) {
 			break;
 		}
+		const char *v[CF_COUNT];
+		if (!record_decode(&ps->rs, body, len, v)) {
+			return damaged(ps->r.log);
+		}
 		if (hash_set_has(dups, h)) {
-			key_table_add(t, h, v[CF_DUP_KEY],
+			key_table_add(&ps->t, h, v[CF_DUP_KEY],
 				      strlen(v[CF_DUP_KEY]));
-			strbuf_add(held, &h, 8);
-			strbuf_add(held, body + 1, 2);
-			for (int i = 0; i < CF_COUNT; i++) {
-				codec_put_str(held, v[i]);
-			}
+			record_put(&ps->held, h, body + 1, v);
+			continue;
+		}
+		if (v[CF_ERROR] == NULL) {
+			continue;
+		}
+		if (ahead != NULL) {
+			record_put(ahead, h, body + 1, v);
 			continue;
 		}
 		struct finding f;
 		make_finding(&f, v, false, body[1], body[2]);
-		if (f.error != NULL) {
-			st = fn(ctx, &f);
-			if (st != STATUS_OK) {
-				break;
-			}
+		st = fn(ctx, &f);
+		if (st != STATUS_OK) {
+			return st;
 		}
 	}
-	record_state_release(&rs);
-	free(r.buf);
+	ps->done = st == STATUS_OK;
 	return st;
 }
 
-/* The held candidates, now that their keys are counted. */
+/*
+ * The candidates kept in memory: with t (held), each takes its dup
+ * variant if its key was counted twice; without (ahead), its plain one.
+ */
 static enum status
-emit_held(const struct strbuf *held, struct key_table *t,
-	  enum status (*fn)(void *ctx, const struct finding *f), void *ctx)
+emit_records(const struct strbuf *b, struct key_table *t,
+	     enum status (*fn)(void *ctx, const struct finding *f), void *ctx)
 {
-	const unsigned char *p = (const unsigned char *)held->buf;
-	const unsigned char *end = p + held->len;
+	const unsigned char *p = (const unsigned char *)b->buf;
+	const unsigned char *end = p + b->len;
 	while (p < end) {
 		uint64_t h;
 		memcpy(&h, p, 8);
@@ -1067,8 +1139,8 @@ emit_held(const struct strbuf *held, struct key_table *t,
 			codec_get_str(&p, end, &v[i], &slen);
 		}
 		struct finding f;
-		bool dup = key_table_twice(t, h, v[CF_DUP_KEY],
-					   strlen(v[CF_DUP_KEY]));
+		bool dup = t != NULL && key_table_twice(t, h, v[CF_DUP_KEY],
+							strlen(v[CF_DUP_KEY]));
 		make_finding(&f, v, dup, sev, dup_sev);
 		if (f.error != NULL) {
 			enum status st = fn(ctx, &f);
@@ -1096,7 +1168,16 @@ sort_now(struct cand_log *log)
 static void *
 sorter_main(void *arg)
 {
-	sort_now(arg);
+	struct cand_log *log = arg;
+	sort_now(log);
+	/*
+	 * The caller is committing, which mostly waits for the disk: read
+	 * the file meanwhile.  An error is logged here and returned by the
+	 * settle.
+	 */
+	log->pass = pass_new(log);
+	log->pass->st =
+		pass_run(log->pass, &log->dups, NULL, NULL, &log->ahead);
 	return NULL;
 }
 
@@ -1104,6 +1185,10 @@ void
 cand_log_sort_begin(struct cand_log *log)
 {
 	if (log->broken || log->sorting || log->sorted) {
+		return;
+	}
+	/* The thread reads the file: the last records go there first. */
+	if (log->out.len > 0 && flush(log) != STATUS_OK) {
 		return;
 	}
 	int rc = thread_start(&log->sorter, sorter_main, log);
@@ -1137,22 +1222,33 @@ cand_log_settle(struct cand_log *log, bool resolve,
 		flush(log);
 	}
 	struct hash_set none = {0};
-	struct key_table t;
-	key_table_init(&t);
-	enum status st;
 	if (resolve && !log->broken && !log->sorted) {
 		sort_now(log);
 	}
 	/* A sorted set left from a scan that did not complete is unused. */
 	const struct hash_set *dups =
 		resolve && !log->broken ? &log->dups : &none;
-	struct strbuf held;
-	strbuf_init(&held);
-	st = settle_pass(log, dups, &t, &held, fn, ctx);
-	if (st == STATUS_OK) {
-		st = emit_held(&held, &t, fn, ctx);
+	struct pass *ps = log->pass;
+	log->pass = NULL;
+	enum status st = STATUS_OK;
+	if (ps != NULL && dups == &log->dups) {
+		/* Go on from where the sorting thread stopped. */
+		st = ps->st;
+		if (st == STATUS_OK) {
+			st = emit_records(&log->ahead, NULL, fn, ctx);
+		}
+	} else {
+		pass_free(ps);
+		ps = pass_new(log);
 	}
-	strbuf_release(&held);
-	key_table_release(&t);
+	strbuf_release(&log->ahead);
+	strbuf_init(&log->ahead);
+	if (st == STATUS_OK && !ps->done) {
+		st = pass_run(ps, dups, fn, ctx, NULL);
+	}
+	if (st == STATUS_OK) {
+		st = emit_records(&ps->held, &ps->t, fn, ctx);
+	}
+	pass_free(ps);
 	return st;
 }

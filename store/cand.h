@@ -42,8 +42,10 @@ cand_log_add(struct cand_log *log, const struct finding *f);
 /*
  * Sorts the hashes for a cand_log_settle() with resolve, in a thread of
  * its own, so that the caller can commit meanwhile (a commit mostly waits
- * for the disk).  Nothing may be added after it.  If no thread can be
- * started, cand_log_settle() sorts them itself.
+ * for the disk); the thread then begins the settle's pass over the file,
+ * keeping the findings it meets (up to 16 MB of them) for the settle.
+ * Nothing may be added after it.  If no thread can be started,
+ * cand_log_settle() does it all itself.
  */
 void
 cand_log_sort_begin(struct cand_log *log);
@@ -51,12 +53,12 @@ cand_log_sort_begin(struct cand_log *log);
 /*
  * Calls fn for every candidate that becomes a finding: in the order they
  * were added, except that those whose key's hash is held more than once
- * come last (in their order).  With resolve, a candidate whose dup_key was added more than
- * once takes its dup_* variant and has dup_key set; every other one keeps
- * its plain variant (none if its error is NULL) and has dup_key NULL.
- * Without resolve (a scan that did not finish) every candidate keeps its
- * plain variant.  After a write error, only the records written before it
- * are read.
+ * come last (in their order).  With resolve, a candidate whose dup_key
+ * was added more than once takes its dup_* variant and has dup_key set;
+ * every other one keeps its plain variant (none if its error is NULL)
+ * and has dup_key NULL.  Without resolve (a scan that did not finish)
+ * every candidate keeps its plain variant.  After a write error, only the
+ * records written before it are read.
  */
 enum status
 cand_log_settle(struct cand_log *log, bool resolve,

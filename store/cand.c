@@ -315,37 +315,54 @@ dict_code(struct dict *d, const char *s, size_t len)
 	return 1;
 }
 
-/* Whether the fields of i are written as dictionary numbers. */
-static bool
+/* The fields always written as dictionary numbers. */
+#define CAND_DICT_FIELDS                                                       \
+	((1u << CF_CLASS) | (1u << CF_ATTRIBUTE) | (1u << CF_RULE) |            \
+	 (1u << CF_ERROR) | (1u << CF_ACTION) | (1u << CF_DUP_RULE) |          \
+	 (1u << CF_DUP_ERROR) | (1u << CF_DUP_ACTION))
+
+/* Whether field i is written as a dictionary number. */
+static inline bool
 dict_field(int i, unsigned flags)
 {
-	switch (i) {
-	case CF_DUP_KEY:
-		return (flags & CAND_KEY_TAIL) != 0;
-	case CF_CLASS:
-	case CF_ATTRIBUTE:
-	case CF_RULE:
-	case CF_ERROR:
-	case CF_ACTION:
-	case CF_DUP_RULE:
-	case CF_DUP_ERROR:
-	case CF_DUP_ACTION:
-		return true;
-	default:
-		return false;
-	}
+	return ((CAND_DICT_FIELDS >> i) & 1) != 0 ||
+	       (i == CF_DUP_KEY && (flags & CAND_KEY_TAIL) != 0);
+}
+
+/* Eight bytes with A-Z in lower case (every other byte as it was). */
+static inline uint64_t
+lower8(uint64_t w)
+{
+	const uint64_t high = 0x8080808080808080u;
+	uint64_t low7 = w & ~high;
+	/* A byte's high bit: at least 'A', and above 'Z' (no carries). */
+	uint64_t from_a = low7 + 0x3f3f3f3f3f3f3f3fu;
+	uint64_t past_z = low7 + 0x2525252525252525u;
+	uint64_t upper = from_a & ~past_z & ~w & high;
+	return w | (upper >> 2);
+}
+
+static inline char
+lower1(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 }
 
 /* Whether tail is value with A-Z in lower case (len bytes each). */
 static bool
 is_lower_of(const char *tail, const char *value, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)value[i];
-		if (c >= 'A' && c <= 'Z') {
-			c = (unsigned char)(c - 'A' + 'a');
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t v, t;
+		memcpy(&v, value + i, 8);
+		memcpy(&t, tail + i, 8);
+		if (lower8(v) != t) {
+			return false;
 		}
-		if ((unsigned char)tail[i] != c) {
+	}
+	for (; i < len; i++) {
+		if (tail[i] != lower1(value[i])) {
 			return false;
 		}
 	}
@@ -1005,11 +1022,15 @@ record_decode(struct record_state *rs, const unsigned char *body, size_t len,
 		strbuf_reset(&rs->key);
 		char *k = strbuf_extend(&rs->key, plen + vlen);
 		memcpy(k, v[CF_DUP_KEY], plen);
-		for (size_t i = 0; i < vlen; i++) {
-			char c = v[CF_VALUE][i];
-			k[plen + i] = c >= 'A' && c <= 'Z'
-					      ? (char)(c - 'A' + 'a')
-					      : c;
+		size_t i = 0;
+		for (; i + 8 <= vlen; i += 8) {
+			uint64_t w;
+			memcpy(&w, v[CF_VALUE] + i, 8);
+			w = lower8(w);
+			memcpy(k + plen + i, &w, 8);
+		}
+		for (; i < vlen; i++) {
+			k[plen + i] = lower1(v[CF_VALUE][i]);
 		}
 		v[CF_DUP_KEY] = rs->key.buf;
 	}

@@ -275,13 +275,17 @@ dict_is(const struct dict *d, uint32_t id, const char *s, size_t len)
 	       memcmp(d->text.buf + d->off[id], s, len) == 0;
 }
 
+/* A length not known yet: the string is NUL-terminated. */
+#define CAND_LEN_UNKNOWN SIZE_MAX
+
 /*
  * The number a dictionary field is written as (see enum cand_field): 0
  * for NULL, 1 for a string written whole (added to the dictionary if it
- * has room), else its id + 2.  s need not be NUL-terminated at len.
+ * has room), else its id + 2.  *len is s's length or CAND_LEN_UNKNOWN (s
+ * then ends at its NUL); with 1 it is the length.
  */
 static uint64_t
-dict_code(struct dict *d, const char *s, size_t len)
+dict_code(struct dict *d, const char *s, size_t *len)
 {
 	if (s == NULL) {
 		return 0;
@@ -289,14 +293,23 @@ dict_code(struct dict *d, const char *s, size_t len)
 	size_t c =
 		(size_t)(((uint64_t)(uintptr_t)s * 0x9e3779b97f4a7c15u) >> 56) &
 		(CAND_DICT_CACHE - 1);
-	if (d->cache[c].p == s && dict_is(d, d->cache[c].id, s, len)) {
-		return (uint64_t)d->cache[c].id + 2;
+	if (d->cache[c].p == s) {
+		/* Mostly found here, without measuring s. */
+		uint32_t id = d->cache[c].id;
+		if (*len == CAND_LEN_UNKNOWN
+			    ? strcmp(d->text.buf + d->off[id], s) == 0
+			    : dict_is(d, id, s, *len)) {
+			return (uint64_t)id + 2;
+		}
+	}
+	if (*len == CAND_LEN_UNKNOWN) {
+		*len = strlen(s);
 	}
 	const size_t mask = 2 * CAND_DICT_MAX - 1;
-	size_t at = (size_t)hash_bytes(s, len) & mask;
+	size_t at = (size_t)hash_bytes(s, *len) & mask;
 	for (; d->slot[at] != 0; at = (at + 1) & mask) {
 		uint32_t id = d->slot[at] - 1;
-		if (dict_is(d, id, s, len)) {
+		if (dict_is(d, id, s, *len)) {
 			d->cache[c].p = s;
 			d->cache[c].id = id;
 			return (uint64_t)id + 2;
@@ -305,8 +318,8 @@ dict_code(struct dict *d, const char *s, size_t len)
 	if (d->n < CAND_DICT_MAX) {
 		uint32_t id = d->n++;
 		d->off[id] = (uint32_t)d->text.len;
-		d->len[id] = (uint32_t)len;
-		strbuf_add(&d->text, s, len);
+		d->len[id] = (uint32_t)*len;
+		strbuf_add(&d->text, s, *len);
 		strbuf_addch(&d->text, '\0');
 		d->slot[at] = id + 1;
 		d->cache[c].p = s;
@@ -460,44 +473,50 @@ cand_log_add(struct cand_log *log, const struct finding *f)
 		[CF_DUP_ACTION] = f->dup_action,
 	};
 	unsigned flags = same ? 0 : CAND_NEW_OBJECT;
-	size_t len[CF_COUNT];
-	bool omit[CF_COUNT] = {false};
-	for (int i = CF_OBJECT_FIRST; same && i <= CF_OBJECT_LAST; i++) {
-		omit[i] = true;
-	}
 	const char *value = fields[CF_VALUE];
 	size_t klen = strlen(f->dup_key), vlen = strlen(value);
 	uint64_t h = cand_hash(f->dup_key, klen);
+	size_t len[CF_COUNT];
 	len[CF_DUP_KEY] = klen;
 	if (vlen > 0 && klen >= vlen && klen - vlen <= CAND_PREFIX_MAX &&
 	    is_lower_of(f->dup_key + klen - vlen, value, vlen)) {
 		flags |= CAND_KEY_TAIL;
 		len[CF_DUP_KEY] = klen - vlen;
 	}
+	len[CF_VALUE] = vlen;
 	if (f->update != NULL && strcmp(f->update, value) == 0) {
 		flags |= CAND_UPDATE_VALUE;
-		omit[CF_UPDATE] = true;
 	}
 	if (f->dup_update != NULL && strcmp(f->dup_update, value) == 0) {
 		flags |= CAND_DUP_UPDATE_VALUE;
-		omit[CF_DUP_UPDATE] = true;
 	}
+	/* What each field is written as, and the length of the body. */
+	enum { OMIT, NUL, STR, CODE } form[CF_COUNT];
 	uint64_t code[CF_COUNT];
 	size_t blen = 3;
 	for (int i = 0; i < CF_COUNT; i++) {
-		if (omit[i]) {
-			continue;
-		}
-		if (i != CF_DUP_KEY) {
-			len[i] = fields[i] != NULL ? strlen(fields[i]) : 0;
-		}
-		if (dict_field(i, flags)) {
-			code[i] = dict_code(log->dict, fields[i], len[i]);
+		if ((same && i >= CF_OBJECT_FIRST && i <= CF_OBJECT_LAST) ||
+		    (i == CF_UPDATE && (flags & CAND_UPDATE_VALUE)) ||
+		    (i == CF_DUP_UPDATE && (flags & CAND_DUP_UPDATE_VALUE))) {
+			form[i] = OMIT;
+		} else if (fields[i] == NULL) {
+			form[i] = NUL;
+			blen++;
+		} else if (dict_field(i, flags)) {
+			if (i != CF_DUP_KEY) {
+				len[i] = CAND_LEN_UNKNOWN;
+			}
+			code[i] = dict_code(log->dict, fields[i], &len[i]);
+			form[i] = CODE;
 			blen += varint_size(code[i]);
 			if (code[i] == 1) {
 				blen += codec_str_size(fields[i], len[i]);
 			}
 		} else {
+			if (i != CF_DUP_KEY && i != CF_VALUE) {
+				len[i] = strlen(fields[i]);
+			}
+			form[i] = STR;
 			blen += codec_str_size(fields[i], len[i]);
 		}
 	}
@@ -516,18 +535,21 @@ cand_log_add(struct cand_log *log, const struct finding *f)
 	*p++ = (unsigned char)f->severity;
 	*p++ = (unsigned char)f->dup_severity;
 	for (int i = 0; i < CF_COUNT; i++) {
-		if (omit[i]) {
-			continue;
-		}
-		if (dict_field(i, flags)) {
+		switch (form[i]) {
+		case OMIT:
+			break;
+		case NUL:
+			*p++ = 0;
+			break;
+		case CODE:
 			p += codec_varint(p, code[i]);
 			if (code[i] == 1) {
 				p = write_str(p, fields[i], len[i]);
 			}
-		} else if (fields[i] == NULL) {
-			*p++ = 0;
-		} else {
+			break;
+		case STR:
 			p = write_str(p, fields[i], len[i]);
+			break;
 		}
 	}
 	if (log->out.len >= CAND_BUF_SIZE) {

@@ -149,7 +149,8 @@ struct cand_log {
 	/*
 	 * The thread then begins the pass over the file (struct pass); the
 	 * findings it meets on the way wait in ahead (at most about
-	 * CAND_AHEAD_MAX bytes) for the settle, which goes on from there.
+	 * STORE_CAND_AHEAD_MAX bytes) for the settle, which goes on from
+	 * there.
 	 */
 	struct pass *pass;
 	struct strbuf ahead;
@@ -382,24 +383,33 @@ is_lower_of(const char *tail, const char *value, size_t len)
 	return true;
 }
 
-static size_t
-varint_size(uint64_t v)
+/* Copies len bytes of value to out with A-Z in lower case. */
+static void
+lower_copy(char *out, const char *value, size_t len)
 {
-	size_t n = 1;
-	for (; v >= 0x80; v >>= 7) {
-		n++;
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+		memcpy(&w, value + i, 8);
+		w = lower8(w);
+		memcpy(out + i, &w, 8);
 	}
-	return n;
+	for (; i < len; i++) {
+		out[i] = lower1(value[i]);
+	}
 }
 
-/* codec_write_str() of s's first len bytes, s not NULL. */
-static unsigned char *
-write_str(unsigned char *p, const char *s, size_t len)
+/*
+ * Whether field i is left out of a record with these flags: the object's
+ * strings after its first record, an update that is the value.
+ */
+static bool
+field_omitted(int i, unsigned flags)
 {
-	p += codec_varint(p, (uint64_t)len + 1);
-	memcpy(p, s, len);
-	p[len] = '\0';
-	return p + len + 1;
+	bool of_object = i >= CF_OBJECT_FIRST && i <= CF_OBJECT_LAST;
+	return (of_object && !(flags & CAND_NEW_OBJECT)) ||
+	       (i == CF_UPDATE && (flags & CAND_UPDATE_VALUE)) ||
+	       (i == CF_DUP_UPDATE && (flags & CAND_DUP_UPDATE_VALUE));
 }
 
 static enum status
@@ -491,30 +501,26 @@ cand_log_add(struct cand_log *log, const struct finding *f)
 		flags |= CAND_DUP_UPDATE_VALUE;
 	}
 	/* What each field is written as, and the length of the body. */
-	enum { OMIT, NUL, STR, CODE } form[CF_COUNT];
+	enum { OMIT, STR, CODE } form[CF_COUNT];
 	uint64_t code[CF_COUNT];
 	size_t blen = 3;
 	for (int i = 0; i < CF_COUNT; i++) {
-		if ((same && i >= CF_OBJECT_FIRST && i <= CF_OBJECT_LAST) ||
-		    (i == CF_UPDATE && (flags & CAND_UPDATE_VALUE)) ||
-		    (i == CF_DUP_UPDATE && (flags & CAND_DUP_UPDATE_VALUE))) {
+		if (field_omitted(i, flags)) {
 			form[i] = OMIT;
-		} else if (fields[i] == NULL) {
-			form[i] = NUL;
-			blen++;
 		} else if (dict_field(i, flags)) {
 			if (i != CF_DUP_KEY) {
 				len[i] = CAND_LEN_UNKNOWN;
 			}
 			code[i] = dict_code(log->dict, fields[i], &len[i]);
 			form[i] = CODE;
-			blen += varint_size(code[i]);
+			blen += codec_varint_size(code[i]);
 			if (code[i] == 1) {
 				blen += codec_str_size(fields[i], len[i]);
 			}
 		} else {
 			if (i != CF_DUP_KEY && i != CF_VALUE) {
-				len[i] = strlen(fields[i]);
+				len[i] = fields[i] != NULL ? strlen(fields[i])
+							   : 0;
 			}
 			form[i] = STR;
 			blen += codec_str_size(fields[i], len[i]);
@@ -538,17 +544,14 @@ cand_log_add(struct cand_log *log, const struct finding *f)
 		switch (form[i]) {
 		case OMIT:
 			break;
-		case NUL:
-			*p++ = 0;
-			break;
 		case CODE:
 			p += codec_varint(p, code[i]);
 			if (code[i] == 1) {
-				p = write_str(p, fields[i], len[i]);
+				p = codec_write_str(p, fields[i], len[i]);
 			}
 			break;
 		case STR:
-			p = write_str(p, fields[i], len[i]);
+			p = codec_write_str(p, fields[i], len[i]);
 			break;
 		}
 	}
@@ -1004,12 +1007,10 @@ record_decode(struct record_state *rs, const unsigned char *body, size_t len,
 		return false;
 	}
 	for (int i = 0; i < CF_COUNT; i++) {
-		bool of_object = i >= CF_OBJECT_FIRST && i <= CF_OBJECT_LAST;
-		if ((of_object && !newobj) ||
-		    (i == CF_UPDATE && (flags & CAND_UPDATE_VALUE)) ||
-		    (i == CF_DUP_UPDATE && (flags & CAND_DUP_UPDATE_VALUE))) {
+		if (field_omitted(i, flags)) {
 			continue;
 		}
+		bool of_object = i >= CF_OBJECT_FIRST && i <= CF_OBJECT_LAST;
 		size_t slen = 0;
 		bool ok = dict_field(i, flags)
 				  ? dict_get(&rs->dict, &p, end, &v[i])
@@ -1044,16 +1045,7 @@ record_decode(struct record_state *rs, const unsigned char *body, size_t len,
 		strbuf_reset(&rs->key);
 		char *k = strbuf_extend(&rs->key, plen + vlen);
 		memcpy(k, v[CF_DUP_KEY], plen);
-		size_t i = 0;
-		for (; i + 8 <= vlen; i += 8) {
-			uint64_t w;
-			memcpy(&w, v[CF_VALUE] + i, 8);
-			w = lower8(w);
-			memcpy(k + plen + i, &w, 8);
-		}
-		for (; i < vlen; i++) {
-			k[plen + i] = lower1(v[CF_VALUE][i]);
-		}
+		lower_copy(k + plen, v[CF_VALUE], vlen);
 		v[CF_DUP_KEY] = rs->key.buf;
 	}
 	return true;

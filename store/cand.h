@@ -6,10 +6,10 @@
  * temporary file (about 75 bytes: strings that repeat from record to
  * record are written once and then referred to by number) and one 64-bit
  * hash of its dup_key in memory (8 bytes: 96 MB for twelve million
- * candidates).  At the end the hashes are sorted
- * and one pass over the file hands a candidate whose hash occurs once to
- * the caller at once; the few others are kept in memory until their keys
- * have been counted exactly, and follow.  Internal to store/.
+ * candidates).  At the end the hashes are sorted and one pass over the
+ * file hands a candidate whose hash occurs once to the caller at once;
+ * the few others are kept in memory until their keys have been counted
+ * exactly, and follow.  Internal to store/.
  */
 #pragma once
 

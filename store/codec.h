@@ -47,6 +47,17 @@ codec_put_str(struct strbuf *sb, const char *s)
 	strbuf_add(sb, s, len + 1);
 }
 
+/* The bytes codec_varint() writes for v. */
+static inline size_t
+codec_varint_size(uint64_t v)
+{
+	size_t n = 1;
+	for (; v >= 0x80; v >>= 7) {
+		n++;
+	}
+	return n;
+}
+
 /* The bytes codec_put_str() writes for a string of len bytes (or NULL). */
 static inline size_t
 codec_str_size(const char *s, size_t len)
@@ -54,16 +65,13 @@ codec_str_size(const char *s, size_t len)
 	if (s == NULL) {
 		return 1;
 	}
-	size_t n = 1;
-	for (uint64_t v = (uint64_t)len + 1; v >= 0x80; v >>= 7) {
-		n++;
-	}
-	return n + len + 1;
+	return codec_varint_size((uint64_t)len + 1) + len + 1;
 }
 
 /*
- * Writes what codec_put_str() would to p, which has codec_str_size()
- * bytes; returns the end.
+ * Writes what codec_put_str() would for the first len bytes of s to p,
+ * which has codec_str_size() bytes; returns the end.  s need not end
+ * there.
  */
 static inline unsigned char *
 codec_write_str(unsigned char *p, const char *s, size_t len)
@@ -73,7 +81,8 @@ codec_write_str(unsigned char *p, const char *s, size_t len)
 		return p + 1;
 	}
 	p += codec_varint(p, (uint64_t)len + 1);
-	memcpy(p, s, len + 1);
+	memcpy(p, s, len);
+	p[len] = '\0';
 	return p + len + 1;
 }
 

@@ -17,7 +17,10 @@ export async function launch(extraArgs = []) {
     `--user-data-dir=${profile}`, "--remote-debugging-pipe",
     ...extraArgs, "about:blank",
   ];
-  const proc = spawn(exe, args, { stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"] });
+  /* A process group of its own, so that close() can end Chromium's
+   * helpers too: they outlive the browser and write into the profile
+   * while it is being removed. */
+  const proc = spawn(exe, args, { detached: true, stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"] });
   let stderr = "";
   proc.stderr.on("data", (d) => { stderr += d; });
   const out = proc.stdio[3], inp = proc.stdio[4];
@@ -51,6 +54,7 @@ export async function launch(extraArgs = []) {
     try { await Promise.race([send("Browser.close"), new Promise((r) => setTimeout(r, 2000))]); } catch { /* gone */ }
     if (proc.exitCode === null) { proc.kill("SIGKILL"); }
     await exited;
+    try { process.kill(-proc.pid, "SIGKILL"); } catch { /* no helper left */ }
     /* Chromium's helpers may still be writing the profile for a moment. */
     try { rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }); } catch { /* left in /tmp */ }
   }

@@ -1,10 +1,13 @@
 /*
  * bench-ldif-parse: the parse-only baseline of the offline benchmark.  It
- * reads an LDIF file the way scanner/ldif_input.c does, with libldap's
- * ldif_open(), ldif_read_record() and ldap_parse_ldif_record()
- * (LDIF_DEFAULT_ADD), and does nothing else: no filter, no copy, no rule.
- * The time it takes is what libldap alone costs; the scan's own cost is
- * the difference.
+ * reads an LDIF file with libldap's record functions, ldif_open(),
+ * ldif_read_record() and ldap_parse_ldif_record() (LDIF_DEFAULT_ADD), and
+ * does nothing else: no filter, no copy, no rule.  The time it takes is
+ * what libldap alone costs to read the file record by record; the scan's
+ * own cost is the difference.  (scanner/ldif_input.c uses
+ * ldap_parse_ldif_record() only for unusual records: it splits the lines
+ * of the others with libldap's line functions, ldif_getline() and
+ * ldif_parse_line2(), straight into its entries.)
  *
  *   bench-ldif-parse FILE.ldif
  *

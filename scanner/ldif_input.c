@@ -22,6 +22,10 @@
 #include "scanner/decode.h"
 #include "scanner/range.h"
 
+/* The descriptions remembered, and the longest remembered (its bytes). */
+#define LDIF_TYPES 512
+#define LDIF_TYPE_MAX 48
+
 struct scan_ldif {
 	LDIFFP *fp;
 	char *path;
@@ -37,6 +41,17 @@ struct scan_ldif {
 	int null_fd;  /* /dev/null, to silence libldap's own parse message */
 	int saved_fd; /* a copy of the real stderr */
 	char *iobuf;  /* fp's stdio buffer: freed after the stream */
+	/*
+	 * The attribute descriptions met so far, spelt as in the file, and
+	 * what they mean (type_lookup()): an export repeats a few dozen.
+	 */
+	struct ldif_type {
+		char desc[LDIF_TYPE_MAX];
+		size_t len; /* 0: a free slot */
+		const char *name;
+		bool category;
+	} types[LDIF_TYPES];
+	size_t ntypes;
 };
 
 /*
@@ -364,100 +379,6 @@ early_separator_line(const char *text, unsigned long first)
 	return 0;
 }
 
-static bool
-is_b64_char(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || c == '+' || c == '/';
-}
-
-/*
- * True if libldap will certainly parse the record without complaint: it
- * starts with dn, every line is "type: value" or "type:: base64" with a
- * well-formed base64 value (continuation lines included), and there are
- * no comments, URLs, change types or controls.  Such records (all of an
- * ordinary export) are parsed without silencing stderr; only the others
- * pay for the dup2() calls of quiet_begin() and quiet_end(), which would
- * also swallow what another thread writes meanwhile.
- */
-static bool
-record_is_plain(const char *text)
-{
-	bool first = true;
-	bool b64 = false; /* the logical line is a base64 value */
-	size_t nb64 = 0;  /* its base64 characters so far */
-	size_t pad = 0;   /* '=' at its end */
-	for (const char *s = text; *s != '\0';) {
-		const char *end = strchr(s, '\n');
-		if (end == NULL) {
-			end = s + strlen(s);
-		}
-		size_t len = (size_t)(end - s);
-		const char *v = s;
-		if (len > 0 && s[0] == ' ') {
-			/* A continuation: only base64 needs checking. */
-			v = s + 1;
-		} else {
-			if (b64 &&
-			    ((nb64 + pad) % 4 != 0 || pad > 2 || nb64 == 0)) {
-				return false;
-			}
-			b64 = false;
-			nb64 = pad = 0;
-			size_t t = 0;
-			while (s + t < end && ((s[t] >= 'A' && s[t] <= 'Z') ||
-					       (s[t] >= 'a' && s[t] <= 'z') ||
-					       (s[t] >= '0' && s[t] <= '9') ||
-					       s[t] == '-' || s[t] == ';')) {
-				t++;
-			}
-			if (t == 0 || s + t == end || s[t] != ':') {
-				return false;
-			}
-			bool dn = t == 2 && strncasecmp(s, "dn", 2) == 0;
-			if (first != dn ||
-			    (t == 10 &&
-			     strncasecmp(s, "changetype", 10) == 0) ||
-			    (t == 7 && strncasecmp(s, "control", 7) == 0) ||
-			    (t == 7 && strncasecmp(s, "version", 7) == 0)) {
-				return false;
-			}
-			first = false;
-			v = s + t + 1;
-			if (v < end && *v == '<') {
-				return false;
-			}
-			if (v < end && *v == ':') {
-				b64 = true;
-				v++;
-				while (v < end && *v == ' ') {
-					v++;
-				}
-			} else {
-				v = end;
-			}
-		}
-		for (; b64 && v < end; v++) {
-			if (*v == '=' && nb64 > 0) {
-				pad++;
-			} else if (pad == 0 && is_b64_char((unsigned char)*v)) {
-				nb64++;
-			} else {
-				return false;
-			}
-		}
-		if (!b64 && len > 0 && s[0] == ' ' && first) {
-			return false;
-		}
-		s = end;
-		if (*s == '\n') {
-			s++;
-		}
-	}
-	return !first && !(b64 && ((nb64 + pad) % 4 != 0 || nb64 == 0)) &&
-	       pad <= 2;
-}
-
 /* True if the record holds nothing but "version:" and comments. */
 static bool
 is_version_record(const char *text)
@@ -510,6 +431,13 @@ log_bad_record(struct scan_ldif *l, unsigned long first, int rc)
 		text != NULL ? text : "", len > 60 ? "…" : "");
 }
 
+static bool
+is_category(const char *type, size_t name_len)
+{
+	return name_len == strlen("objectCategory") &&
+	       strncasecmp(type, "objectCategory", name_len) == 0;
+}
+
 /*
  * Builds the entry of an add record; *keep is false when the default
  * filter would not return it.  Returns NULL after logging on a bad
@@ -542,10 +470,8 @@ record_entry(struct scan_ldif *l, LDIFRecord *lr, unsigned long first,
 				l->path, first, e->dn, r.low, r.high,
 				(int)r.name_len, m->mod_type);
 		}
-		if (r.name_len == strlen("objectCategory") &&
-		    strncasecmp(m->mod_type, "objectCategory", r.name_len) ==
-			    0 &&
-		    vals != NULL && vals[0] != NULL && category == NULL) {
+		if (is_category(m->mod_type, r.name_len) && vals != NULL &&
+		    vals[0] != NULL && category == NULL) {
 			category = vals[0]->bv_val;
 		}
 		const char *name =
@@ -558,6 +484,255 @@ record_entry(struct scan_ldif *l, LDIFRecord *lr, unsigned long first,
 	}
 	*keep = scan_ldif_default_filter(category, e);
 	return e;
+}
+
+/* The length of the attribute description that starts line, or 0. */
+static size_t
+plain_type_len(const char *line)
+{
+	size_t t = 0;
+	while ((line[t] >= 'A' && line[t] <= 'Z') ||
+	       (line[t] >= 'a' && line[t] <= 'z') ||
+	       (line[t] >= '0' && line[t] <= '9') || line[t] == '-' ||
+	       line[t] == ';') {
+		t++;
+	}
+	return line[t] == ':' ? t : 0;
+}
+
+static bool
+is_b64_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
+/*
+ * True if the base64 value v (what follows "::", as ldif_getline() left
+ * it, a '\r' where a line was folded) is well-formed, so that libldap
+ * decodes it without printing a complaint to stderr.
+ */
+static bool
+b64_is_plain(const char *v)
+{
+	while (*v == ' ' || *v == '\r') {
+		v++;
+	}
+	size_t n = 0, pad = 0;
+	for (; *v != '\0'; v++) {
+		if (*v == '\r') {
+			continue;
+		}
+		if (*v == '=' && n > 0) {
+			pad++;
+		} else if (pad == 0 && is_b64_char((unsigned char)*v)) {
+			n++;
+		} else {
+			return false;
+		}
+	}
+	return n > 0 && pad <= 2 && (n + pad) % 4 == 0;
+}
+
+static bool
+is_word(const char *s, size_t len, const char *word)
+{
+	return strlen(word) == len && strncasecmp(s, word, len) == 0;
+}
+
+/*
+ * What the attribute description type (len bytes, as in the file) means
+ * for the entry: the caller's spelling of its name (NULL: not asked for,
+ * dropped) and whether it is objectCategory, which the default filter
+ * reads.  False for one that record_fast() leaves to
+ * ldap_parse_ldif_record(): dn, changetype, control and version, a
+ * range option that is malformed or not the last window.
+ */
+static bool
+type_lookup(struct scan_ldif *l, const char *type, size_t len,
+	    const char **name, bool *category)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (size_t i = 0; i < len; i++) {
+		h = (h ^ (unsigned char)type[i]) * 16777619u;
+	}
+	size_t i = h % LDIF_TYPES;
+	for (; l->types[i].len != 0; i = (i + 1) % LDIF_TYPES) {
+		if (l->types[i].len == len &&
+		    memcmp(l->types[i].desc, type, len) == 0) {
+			*name = l->types[i].name;
+			*category = l->types[i].category;
+			return true;
+		}
+	}
+	struct scan_range r;
+	if (is_word(type, len, "dn") || is_word(type, len, "changetype") ||
+	    is_word(type, len, "control") || is_word(type, len, "version") ||
+	    !scan_range_parse(type, &r) || (r.ranged && !r.last)) {
+		return false;
+	}
+	*name = scan_attrs_match(l->attrs, type, r.name_len);
+	*category = is_category(type, r.name_len);
+	/* Three quarters full at most, so that a miss ends soon. */
+	if (len < LDIF_TYPE_MAX && l->ntypes < LDIF_TYPES * 3 / 4) {
+		memcpy(l->types[i].desc, type, len);
+		l->types[i].len = len;
+		l->types[i].name = *name;
+		l->types[i].category = *category;
+		l->ntypes++;
+	}
+	return true;
+}
+
+/*
+ * The records of an ordinary export (all but a few) in one pass: each
+ * line is split and decoded by libldap's own line functions,
+ * ldif_getline() and ldif_parse_line2() (the ones
+ * ldap_parse_ldif_record() calls), straight into the entry, without the
+ * arrays of lines and of LDAPMod that ldap_parse_ldif_record() builds
+ * first.  What it does beyond them for such a record (values of one
+ * attribute gathered together, whatever their order) scan_entry_add()
+ * does too.
+ *
+ * Anything else makes it return false: a first line that is not dn:, a
+ * change type, a control, a version line, a "-" line, an attribute
+ * description with spaces or other characters (folded, for one), a
+ * nameless or URL value, base64 that is not well-formed, a line libldap
+ * refuses, a range option that is
+ * malformed or not the last window.  The record is then parsed again from
+ * its copy by ldap_parse_ldif_record(), which decides what it is and says
+ * what is wrong with it or warns, as before: record_fast() itself logs
+ * nothing.  It changes l->buf as it goes.
+ */
+static bool
+record_fast(struct scan_ldif *l, struct scan_entry **out, bool *keep)
+{
+	struct scan_entry *e = NULL;
+	const char *category = NULL;
+	/* The previous line's description: the next is nearly always it. */
+	const char *last_type = NULL;
+	size_t last_len = 0;
+	const char *name = NULL;
+	bool category_type = false;
+	bool ret = false;
+	char *next = l->buf;
+	char *line;
+	while ((line = ldif_getline(&next)) != NULL) {
+		size_t t = plain_type_len(line);
+		if (t == 0 || line[t + 1] == '<' ||
+		    (line[t + 1] == ':' && !b64_is_plain(line + t + 2))) {
+			goto out;
+		}
+		if (e == NULL && !is_word(line, t, "dn")) {
+			goto out;
+		}
+		struct berval type, value;
+		int freeval = 0;
+		if (ldif_parse_line2(line, &type, &value, &freeval) != 0) {
+			goto out;
+		}
+		if (freeval) {
+			/* A URL value; refused above, so never here. */
+			ber_memfree(value.bv_val);
+			goto out;
+		}
+		if (e == NULL) {
+			e = scan_entry_new(value.bv_val);
+			continue;
+		}
+		if (t != last_len || memcmp(line, last_type, t) != 0) {
+			if (!type_lookup(l, type.bv_val, t, &name,
+					 &category_type)) {
+				goto out;
+			}
+			last_type = line;
+			last_len = t;
+		}
+		if (category_type && category == NULL) {
+			category = value.bv_val;
+		}
+		if (name != NULL) {
+			scan_entry_add(e, name, value.bv_val, value.bv_len);
+		}
+	}
+	if (e == NULL) {
+		goto out;
+	}
+	*keep = scan_ldif_default_filter(category, e);
+	*out = e;
+	e = NULL;
+	ret = true;
+out:
+	scan_entry_free(e);
+	return ret;
+}
+
+/*
+ * Any record, as libldap's ldap_parse_ldif_record() sees it, from its
+ * copy in l->copy: *entry is the entry of an add record (NULL for the
+ * version line or a change record, which is counted bad), *keep whether
+ * the default filter keeps it.
+ */
+static enum status
+record_slow(struct scan_ldif *l, unsigned long first, size_t len,
+	    struct scan_entry **entry, bool *keep)
+{
+	*entry = NULL;
+	unsigned long nameless = nameless_line(l->copy.buf, first);
+	if (nameless != 0) {
+		LOG_ERR("%s:%lu: a value without an attribute name; fix or "
+			"remove the record and scan again",
+			l->path, nameless);
+		return STATUS_ERR_DIRECTORY;
+	}
+	unsigned long sep = early_separator_line(l->copy.buf, first);
+	if (sep != 0) {
+		LOG_ERR("%s:%lu: a '-' line where an attribute belongs; fix or "
+			"remove the record and scan again",
+			l->path, sep);
+		return STATUS_ERR_DIRECTORY;
+	}
+	unsigned long url = url_value_line(l->copy.buf, first);
+	if (url != 0) {
+		LOG_ERR("%s:%lu: the value is a URL to fetch ('attr:<'); an "
+			"export must hold its values: export again without "
+			"URL values",
+			l->path, url);
+		return STATUS_ERR_DIRECTORY;
+	}
+	/* record_fast() has been through it. */
+	memcpy(l->buf, l->copy.buf, len + 1);
+	struct berval rbuf = {.bv_len = len, .bv_val = l->buf};
+	LDIFRecord lr;
+	memset(&lr, 0, sizeof(lr));
+	quiet_begin(l);
+	int rc = ldap_parse_ldif_record(&rbuf, first - 1, &lr, l->path,
+					LDIF_DEFAULT_ADD | LDIF_NO_CONTROLS);
+	quiet_end(l);
+	enum status st = STATUS_OK;
+	if (rc != LDAP_SUCCESS) {
+		log_bad_record(l, first, rc);
+		st = STATUS_ERR_DIRECTORY;
+	} else if (lr.lr_dn.bv_val == NULL && is_version_record(l->copy.buf)) {
+		/* "version: 1" alone: nothing to read. */
+	} else if (lr.lr_dn.bv_val == NULL) {
+		LOG_ERR("%s:%lu: the record has no 'dn:' line; fix or remove "
+			"the record and scan again",
+			l->path, first);
+		st = STATUS_ERR_DIRECTORY;
+	} else if (lr.lr_op != LDAP_REQ_ADD) {
+		LOG_WARN("%s:%lu: %s is a change record, not an entry; passed "
+			 "over",
+			 l->path, first, lr.lr_dn.bv_val);
+		l->bad++;
+	} else {
+		*entry = record_entry(l, &lr, first, keep);
+		if (*entry == NULL) {
+			st = STATUS_ERR_DIRECTORY;
+		}
+	}
+	ldap_ldif_record_done(&lr);
+	return st;
 }
 
 static enum status
@@ -615,93 +790,17 @@ ldif_next(struct scan_ldif *l, struct scan_entry **entry)
 		 */
 		unsigned long first = l->lineno - count_lines(l->buf) + 1 -
 				      (feof(l->fp->fp) ? 0 : 1);
-		/*
-		 * A plain record (nearly all) certainly parses: no copy for
-		 * error messages, no passes looking for what libldap chokes
-		 * on, no silenced stderr.
-		 */
-		bool plain = record_is_plain(l->buf);
 		size_t len = strlen(l->buf);
 		strbuf_reset(&l->copy);
-		if (!plain) {
-			strbuf_add(&l->copy, l->buf, len);
-			unsigned long nameless =
-				nameless_line(l->copy.buf, first);
-			if (nameless != 0) {
-				LOG_ERR("%s:%lu: a value without an attribute name; fix "
-					"or remove the record and scan again",
-					l->path, nameless);
-				return STATUS_ERR_DIRECTORY;
-			}
-			unsigned long sep =
-				early_separator_line(l->copy.buf, first);
-			if (sep != 0) {
-				LOG_ERR("%s:%lu: a '-' line where an attribute belongs; "
-					"fix or remove the record and scan again",
-					l->path, sep);
-				return STATUS_ERR_DIRECTORY;
-			}
-			unsigned long url = url_value_line(l->copy.buf, first);
-			if (url != 0) {
-				LOG_ERR("%s:%lu: the value is a URL to fetch ('attr:<'); "
-					"an export must hold its values: export again "
-					"without URL values",
-					l->path, url);
-				return STATUS_ERR_DIRECTORY;
-			}
-		}
-		struct berval rbuf = {.bv_len = len, .bv_val = l->buf};
-		LDIFRecord lr;
-		memset(&lr, 0, sizeof(lr));
-		if (!plain) {
-			quiet_begin(l);
-		}
-		rc = ldap_parse_ldif_record(&rbuf, first - 1, &lr, l->path,
-					    LDIF_DEFAULT_ADD |
-						    LDIF_NO_CONTROLS);
-		if (!plain) {
-			quiet_end(l);
-		}
-		if (rc != LDAP_SUCCESS && plain) {
-			/* record_is_plain() was wrong: libldap has said why,
-			 * and the text is gone. */
-			LOG_ERR("%s:%lu: not a valid LDIF record (%s); fix or "
-				"remove the record and scan again",
-				l->path, first, ldap_err2string(rc));
-			ldap_ldif_record_done(&lr);
-			return STATUS_ERR_DIRECTORY;
-		}
-		if (rc != LDAP_SUCCESS) {
-			log_bad_record(l, first, rc);
-			ldap_ldif_record_done(&lr);
-			return STATUS_ERR_DIRECTORY;
-		}
+		strbuf_add(&l->copy, l->buf, len);
 		struct scan_entry *e = NULL;
 		bool keep = false;
-		if (lr.lr_dn.bv_val == NULL && !plain &&
-		    is_version_record(l->copy.buf)) {
-			/* "version: 1" alone: nothing to read. */
-		} else if (lr.lr_dn.bv_val == NULL) {
-			LOG_ERR("%s:%lu: the record has no 'dn:' line; fix or "
-				"remove the record and scan again",
-				l->path, first);
-			ldap_ldif_record_done(&lr);
-			return STATUS_ERR_DIRECTORY;
-		} else if (lr.lr_op != LDAP_REQ_ADD) {
-			LOG_WARN("%s:%lu: %s is a change record, not an entry; "
-				 "passed over",
-				 l->path, first,
-				 lr.lr_dn.bv_val != NULL ? lr.lr_dn.bv_val
-							 : "");
-			l->bad++;
-		} else {
-			e = record_entry(l, &lr, first, &keep);
-			if (e == NULL) {
-				ldap_ldif_record_done(&lr);
-				return STATUS_ERR_DIRECTORY;
+		if (!record_fast(l, &e, &keep)) {
+			enum status st = record_slow(l, first, len, &e, &keep);
+			if (st != STATUS_OK) {
+				return st;
 			}
 		}
-		ldap_ldif_record_done(&lr);
 		if (e != NULL && keep) {
 			scan_entry_decode(e);
 			*entry = e;

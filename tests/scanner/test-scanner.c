@@ -629,6 +629,225 @@ test_ldif(void)
 	free(path);
 }
 
+/*
+ * The records of an ordinary export are read in one pass
+ * (record_fast() in ldif_input.c), the others by libldap's
+ * ldap_parse_ldif_record(); both must give the same entries.  A
+ * "changetype: add" line after the dn sends a record down the second
+ * path without changing what it holds.
+ */
+static const char *const same_records[] = {
+	/* Attributes apart, folded, base64, empty, options, a comment. */
+	"dn: CN=Ann Lee,OU=Users,DC=contoso,DC=com\n"
+	"objectClass: top\n"
+	"mail: ann@contoso.com\n"
+	"objectClass: user\n"
+	"PROXYADDRESSES: SMTP:ann@contoso.com\n"
+	"displayName:: QW5uIEzDqWU=\n"
+	"proxyAddresses: smtp:ann.lee@\n"
+	" contoso.com\n"
+	"objectGUID:: L9YOSnVo\n"
+	" e0+hURxDTA3NsQ==\n"
+	"description:\n"
+	"objectCategory: CN=Person,CN=Schema,CN=Configuration,DC=contoso,"
+	"DC=com\n"
+	"userCertificate;binary:: AAEC\n"
+	"# a comment inside the record\n"
+	"whenCreated: 20200101000000.0Z\n"
+	"msExchExtensionCustomAttributeLongerThanTheCacheHolds1: long\n"
+	"cn: Ann Lee\n",
+	/*
+	 * A group whose members are apart, one window marked the last
+	 * (ldapsearch's spelling: that record is left to libldap).
+	 */
+	"dn: CN=Staff,OU=Groups,DC=contoso,DC=com\n"
+	"member: CN=A,DC=contoso,DC=com\n"
+	"objectClass: group\n"
+	"member: CN=B,DC=contoso,DC=com\n"
+	"cn: Staff\n"
+	"member;range=0-*: CN=C,DC=contoso,DC=com\n"
+	"objectCategory: CN=Group,CN=Schema,CN=Configuration,DC=contoso,"
+	"DC=com\n",
+	/*
+	 * An export of a few attributes (ldifde -l): only objectCategory
+	 * tells that it is a person.
+	 */
+	"dn: CN=Dee,OU=Users,DC=contoso,DC=com\n"
+	"objectCategory: CN=Person,CN=Schema,CN=Configuration,DC=contoso,"
+	"DC=com\n"
+	"mail: dee@contoso.com\n",
+	/* ldifde: CRLF. */
+	"dn: CN=Bob,OU=Contacts,DC=contoso,DC=com\r\n"
+	"objectClass: contact\r\n"
+	"cn: Bob\r\n"
+	"mail: bob@example.org\r\n",
+	/* Passed over by the default filter on either path. */
+	"dn: CN=PC1,OU=Computers,DC=contoso,DC=com\n"
+	"objectClass: user\n"
+	"objectClass: computer\n"
+	"cn: PC1\n"
+	"objectCategory: CN=Computer,CN=Schema,CN=Configuration,DC=contoso,"
+	"DC=com\n",
+	/* More descriptions than ldif_input.c remembers (x1 … x600). */
+	NULL,
+	/* After them: the ones remembered still mean what they meant. */
+	"dn: CN=Cy,OU=Users,DC=contoso,DC=com\n"
+	"objectClass: user\n"
+	"x599: after\n"
+	"mail: cy@contoso.com\n"
+	"x7: seven\n"
+	"cn: Cy\n",
+};
+
+/* Reads every entry of text; returns how many (at most max). */
+static size_t
+read_all(const char *text, const char *const *want, struct scan_entry **out,
+	 size_t max)
+{
+	char *path = write_file(text);
+	enum status st;
+	struct scan_source *src = scan_source_ldif_new(path, want, NULL, &st);
+	size_t n = 0;
+	struct scan_entry *e = NULL;
+	while (src != NULL && scan_source_next(src, &e) == STATUS_OK &&
+	       e != NULL) {
+		if (n < max) {
+			out[n++] = e;
+		} else {
+			scan_entry_free(e);
+		}
+	}
+	scan_source_free(src);
+	unlink(path);
+	free(path);
+	return n;
+}
+
+static bool
+same_entry(const struct scan_entry *a, const struct scan_entry *b)
+{
+	if (strcmp(a->dn, b->dn) != 0 || a->nattrs != b->nattrs) {
+		return false;
+	}
+	for (size_t i = 0; i < a->nattrs; i++) {
+		const struct scan_attr *x = &a->attrs[i], *y = &b->attrs[i];
+		if (strcmp(x->name, y->name) != 0 || x->nvals != y->nvals) {
+			return false;
+		}
+		for (size_t j = 0; j < x->nvals; j++) {
+			if (x->vals[j].len != y->vals[j].len ||
+			    memcmp(x->vals[j].data, y->vals[j].data,
+				   x->vals[j].len) != 0) {
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+static void
+test_ldif_both_paths(void)
+{
+	const char *want[] = {
+		"mail", "proxyAddresses", "displayName", "description",
+		"member", "userCertificate", "x7", "x599",
+		"msExchExtensionCustomAttributeLongerThanTheCacheHolds1", NULL};
+	struct strbuf fast, slow;
+	strbuf_init(&fast);
+	strbuf_init(&slow);
+	for (size_t i = 0; i < sizeof(same_records) / sizeof(*same_records);
+	     i++) {
+		struct strbuf rec;
+		strbuf_init(&rec);
+		if (same_records[i] != NULL) {
+			strbuf_addstr(&rec, same_records[i]);
+		} else {
+			strbuf_addstr(&rec, "dn: CN=Many,OU=Users,DC=contoso,"
+					    "DC=com\nobjectClass: user\n");
+			for (int k = 1; k <= 600; k++) {
+				strbuf_addf(&rec, "x%d: v%d\n", k, k);
+			}
+			strbuf_addstr(&rec, "mail: many@contoso.com\n");
+		}
+		const char *nl = strchr(rec.buf, '\n');
+		bool crlf = nl[-1] == '\r';
+		size_t head = (size_t)(nl - rec.buf) + 1;
+		strbuf_addstr(&fast, rec.buf);
+		strbuf_addstr(&fast, crlf ? "\r\n" : "\n");
+		strbuf_add(&slow, rec.buf, head);
+		strbuf_addstr(&slow, crlf ? "changetype: add\r\n"
+					  : "changetype: add\n");
+		strbuf_addstr(&slow, rec.buf + head);
+		strbuf_addstr(&slow, crlf ? "\r\n" : "\n");
+		strbuf_release(&rec);
+	}
+	struct scan_entry *a[8] = {0}, *b[8] = {0};
+	size_t na = read_all(fast.buf, want, a, 8);
+	size_t nb = read_all(slow.buf, want, b, 8);
+	is_int(na, 6, "one pass: every entry but the computer");
+	is_int(nb, 6, "ldap_parse_ldif_record: the same number");
+	for (size_t i = 0; i < na && i < nb; i++) {
+		char what[128];
+		snprintf(what, sizeof(what), "entry %zu the same on both paths",
+			 i + 1);
+		ok(same_entry(a[i], b[i]), what);
+	}
+	if (na == 6) {
+		is_str(scan_entry_first(a[0], "displayName"), "Ann L\xc3\xa9"
+							      "e",
+		       "one pass: base64 decoded");
+		const struct scan_attr *pa =
+			scan_entry_attr(a[0], "proxyAddresses");
+		ok(pa != NULL && pa->nvals == 2 &&
+			   strcmp(pa->vals[1].data,
+				  "smtp:ann.lee@contoso.com") == 0,
+		   "one pass: values apart gathered, a folded one joined");
+		is_str(scan_entry_first(a[0], "objectGUID"),
+		       "4a0ed62f-6875-4f7b-a151-1c434c0dcdb1",
+		       "one pass: folded base64 decoded");
+		const struct scan_attr *d = scan_entry_attr(a[0], "description");
+		ok(d != NULL && d->vals[0].len == 0,
+		   "one pass: an empty value kept");
+		const struct scan_attr *cert =
+			scan_entry_attr(a[0], "userCertificate");
+		ok(cert != NULL && cert->vals[0].len == 3 &&
+			   memcmp(cert->vals[0].data, "\x00\x01\x02", 3) == 0,
+		   "one pass: ;binary cut off, binary value");
+		is_str(scan_entry_first(a[0], "msExchExtensionCustomAttribute"
+					      "LongerThanTheCacheHolds1"),
+		       "long", "one pass: a long description");
+		ok(scan_entry_attr(a[0], "whenCreated") == NULL,
+		   "one pass: not asked for, dropped");
+		const struct scan_attr *m = scan_entry_attr(a[1], "member");
+		ok(m != NULL && m->nvals == 3 &&
+			   strcmp(m->vals[2].data, "CN=C,DC=contoso,DC=com") ==
+				   0,
+		   "members apart and the last window gathered");
+		is_str(scan_entry_first(a[2], "mail"), "dee@contoso.com",
+		       "one pass: kept for its objectCategory");
+		is_str(scan_entry_first(a[3], "mail"), "bob@example.org",
+		       "one pass: CRLF");
+		is_str(scan_entry_first(a[3], "cn"), "Bob",
+		       "one pass: a description met before");
+		is_str(scan_entry_first(a[4], "x599"), "v599",
+		       "one pass: 600 descriptions");
+		is_str(scan_entry_first(a[4], "mail"), "many@contoso.com",
+		       "one pass: a description after 600 others");
+		is_str(scan_entry_first(a[5], "x599"), "after",
+		       "one pass: not remembered, still read");
+		is_str(scan_entry_first(a[5], "x7"), "seven",
+		       "one pass: remembered before the table filled");
+		is_str(scan_entry_first(a[5], "mail"), "cy@contoso.com",
+		       "one pass: remembered, after the table filled");
+	}
+	for (size_t i = 0; i < 8; i++) {
+		scan_entry_free(a[i]);
+		scan_entry_free(b[i]);
+	}
+	strbuf_release(&fast);
+	strbuf_release(&slow);
+}
+
 /* One bad LDIF: the scan fails with one error naming file:line. */
 static void
 bad_ldif(const char *text, const char *line, const char *needle,
@@ -698,6 +917,7 @@ main(void)
 	test_entry_lookup();
 	test_default_filter();
 	test_ldif();
+	test_ldif_both_paths();
 	test_bad_ldif();
 	scan_source_free(NULL);
 	return tap_done();

@@ -784,18 +784,21 @@ ldif_next(struct scan_ldif *l, struct scan_entry **entry)
 				l->lineno - (feof(l->fp->fp) ? 0 : 1));
 			return STATUS_ERR_DIRECTORY;
 		}
-		/*
-		 * lineno is the last line read, including the blank line
-		 * that ends the record unless the file ended first.
-		 */
-		unsigned long first = l->lineno - count_lines(l->buf) + 1 -
-				      (feof(l->fp->fp) ? 0 : 1);
 		size_t len = strlen(l->buf);
 		strbuf_reset(&l->copy);
 		strbuf_add(&l->copy, l->buf, len);
 		struct scan_entry *e = NULL;
 		bool keep = false;
 		if (!record_fast(l, &e, &keep)) {
+			/*
+			 * lineno is the last line read, including the blank
+			 * line that ends the record unless the file ended
+			 * first.  Only the messages of the slow path need it;
+			 * the copy still has the record's line ends.
+			 */
+			unsigned long first = l->lineno -
+					      count_lines(l->copy.buf) + 1 -
+					      (feof(l->fp->fp) ? 0 : 1);
 			enum status st = record_slow(l, first, len, &e, &keep);
 			if (st != STATUS_OK) {
 				return st;

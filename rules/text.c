@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/ascii.h"
 #include "common/xalloc.h"
 
 /* Length of the well-formed sequence at s (at most n bytes), 0 if none. */
@@ -149,12 +150,24 @@ text_utf8_encode(uint32_t cp, char *buf)
 size_t
 text_utf16_len(const char *s)
 {
-	size_t units = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p & 0xc0) != 0x80) {
-			/* A 4-byte lead is one character outside the BMP. */
-			units += *p >= 0xf0 ? 2 : 1;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s), units = 0, i = 0;
+	while (i < len) {
+		/* Eight ASCII bytes are eight units (most values are ASCII). */
+		if (len - i >= 8) {
+			uint64_t w;
+			memcpy(&w, p + i, 8);
+			if (ascii_word(w)) {
+				units += 8;
+				i += 8;
+				continue;
+			}
 		}
+		if ((p[i] & 0xc0) != 0x80) {
+			/* A 4-byte lead is one character outside the BMP. */
+			units += p[i] >= 0xf0 ? 2 : 1;
+		}
+		i++;
 	}
 	return units;
 }
@@ -238,70 +251,96 @@ fold_cp(uint32_t c)
 	return c;
 }
 
-char *
-text_fold(const char *s)
+void
+text_fold_to(char *out, const char *s, size_t len)
 {
 	/*
 	 * Every mapping in fold_cp() keeps the UTF-8 length (ASCII to
-	 * ASCII, two-byte letters to two-byte letters), so the copy is
-	 * rewritten in place.
+	 * ASCII, two-byte letters to two-byte letters), so the result has
+	 * the length of s, and eight ASCII bytes fold at once.
 	 */
-	size_t len = strlen(s);
-	char *out = xmemdup0(s, len);
 	size_t i = 0;
 	while (i < len) {
-		unsigned char c = (unsigned char)out[i];
-		if (c < 0x80) {
-			if (c >= 'A' && c <= 'Z') {
-				out[i] = (char)(c + 32);
+		if (len - i >= 8) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			if (ascii_word(w)) {
+				w = ascii_lower8(w);
+				memcpy(out + i, &w, 8);
+				i += 8;
+				continue;
 			}
+		}
+		if ((unsigned char)s[i] < 0x80) {
+			out[i] = ascii_lower1(s[i]);
 			i++;
 			continue;
 		}
 		uint32_t cp;
-		size_t n = text_utf8_decode(out + i, &cp);
+		size_t n = text_utf8_decode(s + i, &cp);
 		uint32_t f = fold_cp(cp);
 		if (f != cp) {
 			text_utf8_encode(f, out + i);
+		} else {
+			memcpy(out + i, s + i, n);
 		}
 		i += n;
 	}
+	out[len] = '\0';
+}
+
+char *
+text_fold(const char *s)
+{
+	size_t len = strlen(s);
+	char *out = xmalloc(len + 1);
+	text_fold_to(out, s, len);
 	return out;
 }
 
 bool
 text_fold_equal(const char *a, const char *b)
 {
-	size_t i = 0, j = 0;
-	for (;;) {
-		unsigned char ca = (unsigned char)a[i], cb = (unsigned char)b[j];
-		if (ca < 0x80 && cb < 0x80) {
-			if (ca >= 'A' && ca <= 'Z') {
-				ca += 32;
+	/*
+	 * fold_cp() keeps every character's UTF-8 length: strings that fold
+	 * alike have the same length, and their characters start at the
+	 * same offsets.
+	 */
+	size_t len = strlen(a), i = 0;
+	if (strlen(b) != len) {
+		return false;
+	}
+	while (i < len) {
+		if (len - i >= 8) {
+			uint64_t wa, wb;
+			memcpy(&wa, a + i, 8);
+			memcpy(&wb, b + i, 8);
+			if (ascii_word(wa | wb)) {
+				if (ascii_lower8(wa) != ascii_lower8(wb)) {
+					return false;
+				}
+				i += 8;
+				continue;
 			}
-			if (cb >= 'A' && cb <= 'Z') {
-				cb += 32;
-			}
-			if (ca != cb) {
+		}
+		unsigned char ca = (unsigned char)a[i];
+		unsigned char cb = (unsigned char)b[i];
+		if (ca < 0x80 || cb < 0x80) {
+			if (ascii_lower1((char)ca) != ascii_lower1((char)cb)) {
 				return false;
 			}
-			if (ca == '\0') {
-				return true;
-			}
 			i++;
-			j++;
 			continue;
 		}
-		/* fold_cp() keeps lengths: fold the code points and compare. */
 		uint32_t pa, pb;
 		size_t na = text_utf8_decode(a + i, &pa);
-		size_t nb = text_utf8_decode(b + j, &pb);
-		if (fold_cp(pa) != fold_cp(pb)) {
+		size_t nb = text_utf8_decode(b + i, &pb);
+		if (na != nb || fold_cp(pa) != fold_cp(pb)) {
 			return false;
 		}
 		i += na;
-		j += nb;
 	}
+	return true;
 }
 
 bool

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/ascii.h"
 #include "common/log.h"
 #include "common/strbuf.h"
 #include "common/thread.h"
@@ -343,25 +344,6 @@ dict_field(int i, unsigned flags)
 	       (i == CF_DUP_KEY && (flags & CAND_KEY_TAIL) != 0);
 }
 
-/* Eight bytes with A-Z in lower case (every other byte as it was). */
-static inline uint64_t
-lower8(uint64_t w)
-{
-	const uint64_t high = 0x8080808080808080u;
-	uint64_t low7 = w & ~high;
-	/* A byte's high bit: at least 'A', and above 'Z' (no carries). */
-	uint64_t from_a = low7 + 0x3f3f3f3f3f3f3f3fu;
-	uint64_t past_z = low7 + 0x2525252525252525u;
-	uint64_t upper = from_a & ~past_z & ~w & high;
-	return w | (upper >> 2);
-}
-
-static inline char
-lower1(char c)
-{
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
 /* Whether tail is value with A-Z in lower case (len bytes each). */
 static bool
 is_lower_of(const char *tail, const char *value, size_t len)
@@ -371,12 +353,12 @@ is_lower_of(const char *tail, const char *value, size_t len)
 		uint64_t v, t;
 		memcpy(&v, value + i, 8);
 		memcpy(&t, tail + i, 8);
-		if (lower8(v) != t) {
+		if (ascii_lower8(v) != t) {
 			return false;
 		}
 	}
 	for (; i < len; i++) {
-		if (tail[i] != lower1(value[i])) {
+		if (tail[i] != ascii_lower1(value[i])) {
 			return false;
 		}
 	}
@@ -391,11 +373,11 @@ lower_copy(char *out, const char *value, size_t len)
 	for (; i + 8 <= len; i += 8) {
 		uint64_t w;
 		memcpy(&w, value + i, 8);
-		w = lower8(w);
+		w = ascii_lower8(w);
 		memcpy(out + i, &w, 8);
 	}
 	for (; i < len; i++) {
-		out[i] = lower1(value[i]);
+		out[i] = ascii_lower1(value[i]);
 	}
 }
 

@@ -259,6 +259,78 @@ test_hash(void)
 	       "SHA-256 of a million a");
 }
 
+/*
+ * The eight-bytes-at-a-time paths of text_fold(), text_fold_equal() and
+ * text_utf16_len() against the same functions on one character at a
+ * time (shorter than a word, so never on those paths): strings of
+ * random characters, the bytes around A-Z among them, at every offset.
+ */
+static void
+test_text_words(void)
+{
+	/* One character each, separated by spaces. */
+	char list[] =
+		"A Z a z @ [ ` { 0 . - ~ \x7f \xc3\x84 \xc3\xa4 \xce\xa3 "
+		"\xcf\x82 \xd0\x9f \xc5\xbd \xe2\x82\xac \xf0\x9f\x98\x80";
+	const char *chars[32];
+	size_t nchars = 0;
+	char *save = NULL;
+	for (char *c = strtok_r(list, " ", &save); c != NULL;
+	     c = strtok_r(NULL, " ", &save)) {
+		chars[nchars++] = c;
+	}
+	unsigned seed = 12345;
+	size_t bad_fold = 0, bad_len = 0, bad_equal = 0, equal_seen = 0;
+	for (int round = 0; round < 2000; round++) {
+		char s[256], ref[256], other[256];
+		size_t len = 0, units = 0, olen = 0;
+		size_t n = (size_t)(round % 40);
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			const char *c = chars[(seed >> 16) % nchars];
+			size_t cl = strlen(c);
+			memcpy(s + len, c, cl);
+			char *f = text_fold(c);
+			memcpy(ref + len, f, cl);
+			free(f);
+			units += text_utf16_len(c);
+			len += cl;
+			/* The other string: the same folding, or one change. */
+			seed = seed * 1103515245u + 12345u;
+			const char *o = (seed >> 16) % 64 == 0
+						? chars[(seed >> 8) % nchars]
+						: c;
+			char *of = text_fold(o);
+			char *cf = text_fold(c);
+			if (strcmp(of, cf) == 0 && (seed >> 4) % 2 == 0) {
+				o = ((seed >> 5) % 2) ? of : c;
+			}
+			memcpy(other + olen, o, strlen(o));
+			olen += strlen(o);
+			free(of);
+			free(cf);
+		}
+		s[len] = ref[len] = other[olen] = '\0';
+		char *f = text_fold(s);
+		bad_fold += strcmp(f, ref) != 0;
+		bad_len += text_utf16_len(s) != units;
+		char *fo = text_fold(other);
+		bool want = strcmp(f, fo) == 0;
+		equal_seen += want;
+		bad_equal += text_fold_equal(s, other) != want;
+		bad_equal += text_fold_equal(other, s) != want;
+		free(f);
+		free(fo);
+	}
+	is_int(bad_fold, 0,
+	       "text_fold: a word at a time as a character at a time");
+	is_int(bad_len, 0,
+	       "text_utf16_len: a word at a time as a character at a time");
+	is_int(bad_equal, 0, "text_fold_equal agrees with comparing the folds");
+	ok(equal_seen > 100 && equal_seen < 1900,
+	   "text_fold_equal saw both equal and different strings");
+}
+
 static void
 test_text(void)
 {
@@ -700,6 +772,7 @@ main(void)
 	test_attributes();
 	test_hash();
 	test_text();
+	test_text_words();
 	test_tld();
 	test_pack_errors();
 	test_custom_pack();

@@ -343,7 +343,8 @@ non_routable(const struct ruleset *rs, const char *domain)
 	}
 	const char *tld = dot + 1;
 	for (const char *const *r = reserved_tlds; *r; r++) {
-		if (strcmp(tld, *r) == 0) {
+		/* The first letter rules out most: this runs per address. */
+		if ((*r)[0] == tld[0] && strcmp(tld, *r) == 0) {
 			return true;
 		}
 	}
@@ -489,24 +490,25 @@ cmp_held(const void *a, const void *b)
 }
 
 static void
-held_add(struct held **h, size_t *n, const char *ns, const char *attribute,
-	 const char *value, const char *addr, int order)
+held_add(struct held **h, size_t *n, size_t *cap, const char *ns,
+	 const char *attribute, const char *value, const char *addr, int order)
 {
-	char *folded = text_fold(addr);
-	/* ns ":" folded, without printf's cost (once per address). */
-	size_t nl = strlen(ns), fl = strlen(folded);
-	char *key = xmalloc(nl + 1 + fl + 1);
+	/* ns ":" folded addr, built in place (once per address). */
+	size_t nl = strlen(ns), al = strlen(addr);
+	char *key = xmalloc(nl + 1 + al + 1);
 	memcpy(key, ns, nl);
 	key[nl] = ':';
-	memcpy(key + nl + 1, folded, fl + 1);
-	*h = xreallocarray(*h, *n + 1, sizeof(**h));
+	text_fold_to(key + nl + 1, addr, al);
+	if (*n == *cap) {
+		*cap = *cap != 0 ? *cap * 2 : 8;
+		*h = xreallocarray(*h, *cap, sizeof(**h));
+	}
 	(*h)[(*n)++] = (struct held){
 		.key = key,
 		.attribute = attribute,
 		.value = value,
 		.order = order,
 	};
-	free(folded);
 }
 
 /*
@@ -551,7 +553,7 @@ static enum status
 check_smtp_namespace(const struct entry_ctx *x, const struct rule *r)
 {
 	struct held *h = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 	for (int k = 0; k < 4; k++) {
 		const struct scan_attr *a = vals(x->e, smtp_attrs[k]);
 		for (size_t i = 0; a != NULL && i < a->nvals; i++) {
@@ -565,8 +567,8 @@ check_smtp_namespace(const struct entry_ctx *x, const struct rule *r)
 			}
 			char *t = text_trim(addr);
 			if (t[0] != '@' && t[strlen(t) - 1] != '@') {
-				held_add(&h, &n, "smtp", smtp_attrs[k], v->data,
-					 t, k);
+				held_add(&h, &n, &cap, "smtp", smtp_attrs[k],
+					 v->data, t, k);
 			}
 			free(t);
 		}
@@ -579,13 +581,14 @@ check_unique(const struct entry_ctx *x, const struct rule *r)
 {
 	const struct scan_attr *a = vals(x->e, r->attribute);
 	struct held *h = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 	for (size_t i = 0; a != NULL && i < a->nvals; i++) {
 		const struct scan_value *v = &a->vals[i];
 		if (v->len == 0 || !text_utf8_valid(v->data, v->len)) {
 			continue;
 		}
-		held_add(&h, &n, r->ns, r->attribute, v->data, v->data, 0);
+		held_add(&h, &n, &cap, r->ns, r->attribute, v->data, v->data,
+			 0);
 	}
 	return emit_held(x, r, h, n);
 }

@@ -457,9 +457,24 @@ static int
 re_match(const struct ectx *x, const pcre2_code *re, const char *s, size_t len,
 	 bool utf)
 {
-	/* 0: a match that did not fit the one pair, still a match. */
-	int rc = pcre2_match(re, (PCRE2_SPTR)s, len, 0,
-			     utf ? PCRE2_NO_UTF_CHECK : 0, x->md, x->rs->mctx);
+	/*
+	 * pcre2_match() checks its arguments and options before it hands a
+	 * compiled pattern to the JIT: about a third of a short match.  The
+	 * JIT's own entry skips that, and checks no UTF-8 either, so it is
+	 * only for a subject known valid; a pattern the JIT could not
+	 * compile says so with JIT_BADOPTION.  0: a match that did not fit
+	 * the one pair, still a match.
+	 */
+	int rc = PCRE2_ERROR_JIT_BADOPTION;
+	if (utf) {
+		rc = pcre2_jit_match(re, (PCRE2_SPTR)s, len, 0, 0, x->md,
+				     x->rs->mctx);
+	}
+	if (rc == PCRE2_ERROR_JIT_BADOPTION) {
+		rc = pcre2_match(re, (PCRE2_SPTR)s, len, 0,
+				 utf ? PCRE2_NO_UTF_CHECK : 0, x->md,
+				 x->rs->mctx);
+	}
 	if (rc >= 0) {
 		return 1;
 	}
@@ -699,7 +714,15 @@ check_rfc2822(const struct ectx *x, const char *cur, struct result *res)
 			w = strbuf_detach(&sb, NULL);
 		}
 	}
-	if (re_match(x, rs->rfc_format, w, strlen(w), true) != 1) {
+	/*
+	 * The format is the local pattern's atoms and the domain pattern
+	 * joined at the '@'.  When both matched the unchanged value and it
+	 * holds one '@' (atoms hold none), both matched at that '@', so the
+	 * format matches too: only a value that failed one of them needs
+	 * the third pattern.
+	 */
+	if ((flags & (FLAG_DOMAIN | FLAG_LOCAL)) != 0 &&
+	    re_match(x, rs->rfc_format, w, strlen(w), true) != 1) {
 		flags |= FLAG_FORMAT;
 	}
 	if (flags == 0) {
@@ -935,13 +958,11 @@ run_value(const struct ectx *x, const struct chain *ch,
 			if (have_dup || cur[0] == '\0') {
 				continue;
 			}
-			char *folded = text_fold(cur);
-			size_t nl = strlen(r->ns), fl = strlen(folded);
-			dup_key = xmalloc(nl + 1 + fl + 1);
+			size_t nl = strlen(r->ns), cl = strlen(cur);
+			dup_key = xmalloc(nl + 1 + cl + 1);
 			memcpy(dup_key, r->ns, nl);
 			dup_key[nl] = ':';
-			memcpy(dup_key + nl + 1, folded, fl + 1);
-			free(folded);
+			text_fold_to(dup_key + nl + 1, cur, cl);
 			dup = (struct step){r->id, NULL, FLAG_DUPLICATE,
 					    dup_action(x, r, cur, orig, valid),
 					    r->severity};

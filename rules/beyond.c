@@ -49,37 +49,37 @@ static const char *const reserved_tlds[] = {
 };
 
 static const struct scan_attr *
-vals(const struct scan_entry *e, const char *name)
+vals(struct entry_view *v, const char *name)
 {
-	const struct scan_attr *a = scan_entry_attr(e, name);
+	const struct scan_attr *a = entry_view_attr(v, name);
 	return a != NULL && a->nvals > 0 ? a : NULL;
 }
 
 static bool
-has_value(const struct scan_entry *e, const char *name)
+has_value(struct entry_view *v, const char *name)
 {
-	const struct scan_attr *a = vals(e, name);
+	const struct scan_attr *a = vals(v, name);
 	return a != NULL && a->vals[0].len > 0;
 }
 
 static bool
-is_true(const struct scan_entry *e, const char *name)
+is_true(struct entry_view *v, const char *name)
 {
-	const char *v = scan_entry_first(e, name);
-	return v != NULL && strcasecmp(v, "TRUE") == 0;
+	const char *t = entry_view_first(v, name);
+	return t != NULL && strcasecmp(t, "TRUE") == 0;
 }
 
 /* The first value as a decimal 64-bit integer, as AD sends numbers. */
 static bool
-number(const struct scan_entry *e, const char *name, long long *out)
+number(struct entry_view *v, const char *name, long long *out)
 {
-	const char *v = scan_entry_first(e, name);
-	if (v == NULL || v[0] == '\0') {
+	const char *t = entry_view_first(v, name);
+	if (t == NULL || t[0] == '\0') {
 		return false;
 	}
 	errno = 0;
 	char *end;
-	long long n = strtoll(v, &end, 10);
+	long long n = strtoll(t, &end, 10);
 	if (errno != 0 || *end != '\0') {
 		return false;
 	}
@@ -88,15 +88,15 @@ number(const struct scan_entry *e, const char *name, long long *out)
 }
 
 static bool
-number_in(const struct scan_entry *e, const char *name, const long long *set,
+number_in(struct entry_view *v, const char *name, const long long *set,
 	  size_t n)
 {
-	long long v;
-	if (!number(e, name, &v)) {
+	long long num;
+	if (!number(v, name, &num)) {
 		return false;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (v == set[i]) {
+		if (num == set[i]) {
 			return true;
 		}
 	}
@@ -117,10 +117,10 @@ is_conflict_dn(const char *dn)
 }
 
 static bool
-is_user(const struct scan_entry *e)
+is_user(struct entry_view *v)
 {
-	return scan_entry_has_class(e, "user") &&
-	       !scan_entry_has_class(e, "computer");
+	return entry_view_has_class(v, "user") &&
+	       !entry_view_has_class(v, "computer");
 }
 
 /*
@@ -129,42 +129,42 @@ is_user(const struct scan_entry *e)
  * mail with an @.
  */
 static bool
-mail_enabled(const struct scan_entry *e)
+mail_enabled(struct entry_view *v)
 {
-	const struct scan_attr *p = vals(e, "proxyAddresses");
+	const struct scan_attr *p = vals(v, "proxyAddresses");
 	for (size_t i = 0; p != NULL && i < p->nvals; i++) {
 		if (starts_ci(p->vals[i].data, "smtp:") &&
 		    strchr(p->vals[i].data, '@') != NULL) {
 			return true;
 		}
 	}
-	const char *mail = scan_entry_first(e, "mail");
+	const char *mail = entry_view_first(v, "mail");
 	return mail != NULL && strchr(mail, '@') != NULL;
 }
 
 bool
-beyond_is_config(const struct scan_entry *e)
+beyond_is_config(struct entry_view *v)
 {
-	return scan_entry_has_class(e, "serviceConnectionPoint");
+	return entry_view_has_class(v, "serviceConnectionPoint");
 }
 
 const char *
-beyond_unsynced_reason(const struct scan_entry *e)
+beyond_unsynced_reason(struct entry_view *v)
 {
-	if (is_conflict_dn(e->dn)) {
+	if (is_conflict_dn(v->e->dn)) {
 		return "replication conflict object";
 	}
-	if (is_true(e, "isCriticalSystemObject")) {
+	if (is_true(v, "isCriticalSystemObject")) {
 		return "critical system object";
 	}
 	long long rtd = 0;
-	bool has_rtd = number(e, "msExchRecipientTypeDetails", &rtd);
+	bool has_rtd = number(v, "msExchRecipientTypeDetails", &rtd);
 	if (has_rtd && (rtd & RTD_SYSTEM_MASK) != 0) {
 		return "Exchange system object (msExchRecipientTypeDetails)";
 	}
-	if (is_user(e)) {
-		const char *sam = scan_entry_first(e, "sAMAccountName");
-		const char *nick = scan_entry_first(e, "mailNickname");
+	if (is_user(v)) {
+		const char *sam = entry_view_first(v, "sAMAccountName");
+		const char *nick = entry_view_first(v, "mailNickname");
 		if (sam == NULL || sam[0] == '\0') {
 			return "user without sAMAccountName";
 		}
@@ -178,22 +178,22 @@ beyond_unsynced_reason(const struct scan_entry *e)
 		}
 		return NULL;
 	}
-	if (scan_entry_has_class(e, "contact")) {
-		const char *dname = scan_entry_first(e, "displayName");
+	if (entry_view_has_class(v, "contact")) {
+		const char *dname = entry_view_first(v, "displayName");
 		if (dname != NULL && strstr(dname, "(MSOL)") != NULL &&
-		    is_true(e, "msExchHideFromAddressLists")) {
+		    is_true(v, "msExchHideFromAddressLists")) {
 			return "directory synchronization contact";
 		}
-		return mail_enabled(e) ? NULL
+		return mail_enabled(v) ? NULL
 				       : "contact that is not mail-enabled";
 	}
-	if (scan_entry_has_class(e, "group")) {
+	if (entry_view_has_class(v, "group")) {
 		if (has_rtd && (rtd & RTD_ROLE_GROUP) != 0) {
 			return "Exchange role group";
 		}
 		long long gt;
-		if (number(e, "groupType", &gt) && gt >= 0 &&
-		    !mail_enabled(e)) {
+		if (number(v, "groupType", &gt) && gt >= 0 &&
+		    !mail_enabled(v)) {
 			return "distribution group that is not mail-enabled";
 		}
 	}
@@ -201,15 +201,15 @@ beyond_unsynced_reason(const struct scan_entry *e)
 }
 
 static bool
-is_remote_mailbox(const struct scan_entry *e)
+is_remote_mailbox(struct entry_view *v)
 {
-	if (number_in(e, "msExchRecipientTypeDetails", remote_types,
+	if (number_in(v, "msExchRecipientTypeDetails", remote_types,
 		      sizeof(remote_types) / sizeof(*remote_types))) {
 		return true;
 	}
 	/* Set at all (ProvisionMailbox 1, Migrated 4, …): a remote mailbox. */
 	long long rrt;
-	return number(e, "msExchRemoteRecipientType", &rrt) && rrt != 0;
+	return number(v, "msExchRemoteRecipientType", &rrt) && rrt != 0;
 }
 
 static enum status
@@ -222,21 +222,21 @@ count(const struct entry_ctx *x, const char *name)
 enum status
 beyond_count(const struct entry_ctx *x, const char *unsynced)
 {
-	const struct scan_entry *e = x->e;
+	struct entry_view *v = x->v;
 	enum status st = STATUS_OK;
 	if (unsynced != NULL) {
 		char *name = xasprintf(RULES_COUNT_UNSYNCED "%s", unsynced);
 		st = count(x, name);
 		free(name);
 	}
-	if (st == STATUS_OK && has_value(e, "mS-DS-ConsistencyGuid")) {
+	if (st == STATUS_OK && has_value(v, "mS-DS-ConsistencyGuid")) {
 		st = count(x, RULES_COUNT_CONSISTENCY_GUID);
 	}
 	long long uac;
-	if (st == STATUS_OK && is_user(e) &&
-	    number(e, "userAccountControl", &uac) && (uac & 2) != 0 &&
-	    (has_value(e, "homeMDB") || has_value(e, "msExchMailboxGuid")) &&
-	    !number_in(e, "msExchRecipientTypeDetails", resource_types,
+	if (st == STATUS_OK && is_user(v) &&
+	    number(v, "userAccountControl", &uac) && (uac & 2) != 0 &&
+	    (has_value(v, "homeMDB") || has_value(v, "msExchMailboxGuid")) &&
+	    !number_in(v, "msExchRecipientTypeDetails", resource_types,
 		       sizeof(resource_types) / sizeof(*resource_types))) {
 		st = count(x, RULES_COUNT_DISABLED_MAILBOX);
 	}
@@ -394,7 +394,7 @@ suffix_proposal(const struct ruleset *rs, const char *attribute,
 static enum status
 check_addresses(const struct entry_ctx *x, const struct rule *r)
 {
-	const struct scan_attr *a = vals(x->e, r->attribute);
+	const struct scan_attr *a = vals(x->v, r->attribute);
 	enum status st = STATUS_OK;
 	if (r->kind == CHECK_VERIFIED && x->rs->domains == NULL) {
 		return STATUS_OK; /* no --domain: nothing is known verified */
@@ -555,7 +555,7 @@ check_smtp_namespace(const struct entry_ctx *x, const struct rule *r)
 	struct held *h = NULL;
 	size_t n = 0, cap = 0;
 	for (int k = 0; k < 4; k++) {
-		const struct scan_attr *a = vals(x->e, smtp_attrs[k]);
+		const struct scan_attr *a = vals(x->v, smtp_attrs[k]);
 		for (size_t i = 0; a != NULL && i < a->nvals; i++) {
 			const struct scan_value *v = &a->vals[i];
 			size_t plen;
@@ -579,7 +579,7 @@ check_smtp_namespace(const struct entry_ctx *x, const struct rule *r)
 static enum status
 check_unique(const struct entry_ctx *x, const struct rule *r)
 {
-	const struct scan_attr *a = vals(x->e, r->attribute);
+	const struct scan_attr *a = vals(x->v, r->attribute);
 	struct held *h = NULL;
 	size_t n = 0, cap = 0;
 	for (size_t i = 0; a != NULL && i < a->nvals; i++) {
@@ -615,8 +615,8 @@ same_address(const char *a, const char *mail)
 static enum status
 check_primary(const struct entry_ctx *x, const struct rule *r)
 {
-	const struct scan_attr *p = vals(x->e, "proxyAddresses");
-	const char *mail = scan_entry_first(x->e, "mail");
+	const struct scan_attr *p = vals(x->v, "proxyAddresses");
+	const char *mail = entry_view_first(x->v, "mail");
 	if (mail != NULL && mail[0] == '\0') {
 		mail = NULL;
 	}
@@ -735,10 +735,10 @@ applies(const struct entry_ctx *x, const struct rule *r, const char *skipped,
 			return false;
 		}
 	}
-	if (c->if_attr != NULL && !has_value(x->e, c->if_attr)) {
+	if (c->if_attr != NULL && !has_value(x->v, c->if_attr)) {
 		return false;
 	}
-	return c->unless_attr == NULL || !has_value(x->e, c->unless_attr);
+	return c->unless_attr == NULL || !has_value(x->v, c->unless_attr);
 }
 
 /*
@@ -765,7 +765,7 @@ static enum status
 check_count(const struct entry_ctx *x, const struct rule *r,
 	    const char *skipped, const char *unsynced)
 {
-	const struct scan_attr *a = vals(x->e, r->attribute);
+	const struct scan_attr *a = vals(x->v, r->attribute);
 	size_t n = a != NULL ? a->nvals : 0;
 	if (n <= r->limit || higher_count_fails(x, r, n, skipped, unsynced)) {
 		return STATUS_OK;
@@ -781,24 +781,24 @@ check_count(const struct entry_ctx *x, const struct rule *r,
 static enum status
 check_mailbox(const struct entry_ctx *x, const struct rule *r)
 {
-	const struct scan_entry *e = x->e;
-	bool guid = has_value(e, "msExchMailboxGuid");
+	struct entry_view *v = x->v;
+	bool guid = has_value(v, "msExchMailboxGuid");
 	const char *value =
-		guid ? scan_entry_first(e, "msExchMailboxGuid") : "";
+		guid ? entry_view_first(v, "msExchMailboxGuid") : "";
 	bool failed = false;
 	switch (r->kind) {
 	case CHECK_MAILBOX_ONPREM:
-		failed = guid && has_value(e, "homeMDB");
+		failed = guid && has_value(v, "homeMDB");
 		break;
 	case CHECK_MAILBOX_STALE:
-		failed = guid && !has_value(e, "homeMDB") &&
-			 !is_remote_mailbox(e);
+		failed = guid && !has_value(v, "homeMDB") &&
+			 !is_remote_mailbox(v);
 		break;
 	case CHECK_MAILBOX_NO_NICKNAME:
-		failed = guid && !has_value(e, "mailNickname");
+		failed = guid && !has_value(v, "mailNickname");
 		break;
 	case CHECK_REMOTE_NO_GUID:
-		failed = !guid && is_remote_mailbox(e);
+		failed = !guid && is_remote_mailbox(v);
 		break;
 	default:
 		break;
@@ -814,16 +814,16 @@ check_mailbox(const struct entry_ctx *x, const struct rule *r)
 static enum status
 check_scp(const struct entry_ctx *x, const struct rule *r)
 {
-	const struct scan_attr *k = vals(x->e, "keywords");
+	const struct scan_attr *k = vals(x->v, "keywords");
 	bool autodiscover = false;
 	for (size_t i = 0; k != NULL && i < k->nvals; i++) {
 		autodiscover |=
 			strcasecmp(k->vals[i].data, AUTODISCOVER_KEYWORD) == 0;
 	}
-	if (!beyond_is_config(x->e) || !autodiscover) {
+	if (!beyond_is_config(x->v) || !autodiscover) {
 		return STATUS_OK;
 	}
-	const struct scan_attr *b = vals(x->e, "serviceBindingInformation");
+	const struct scan_attr *b = vals(x->v, "serviceBindingInformation");
 	if (b == NULL) {
 		return row(x, r, r->attribute, "", "", "Complete");
 	}

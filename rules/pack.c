@@ -103,9 +103,34 @@ check_kind_name(enum check_kind kind)
 }
 
 struct parse {
+	struct ruleset *rs;
 	const char *origin;
 	bool failed;
 };
+
+/*
+ * The one copy of an attribute name as the pack spells it
+ * (ruleset.names, which takes s): the entry view finds a name again by
+ * its address (struct entry_view).  NULL stays NULL.
+ */
+static char *
+intern(struct parse *p, char *s)
+{
+	if (s == NULL) {
+		return NULL;
+	}
+	struct ruleset *rs = p->rs;
+	for (size_t i = 0; i < rs->nnames; i++) {
+		if (strcmp(rs->names[i], s) == 0) {
+			free(s);
+			return rs->names[i];
+		}
+	}
+	rs->names = xreallocarray(rs->names, rs->nnames + 1,
+				  sizeof(*rs->names));
+	rs->names[rs->nnames++] = s;
+	return s;
+}
 
 static void __attribute__((format(printf, 3, 4)))
 fail(struct parse *p, const xmlNode *node, const char *fmt, ...)
@@ -284,8 +309,8 @@ parse_cond(struct parse *p, const xmlNode *n, struct rule_cond *c)
 	if (!parse_classes(p, n, c)) {
 		return false;
 	}
-	c->if_attr = attr(n, "if-attr");
-	c->unless_attr = attr(n, "unless-attr");
+	c->if_attr = intern(p, attr(n, "if-attr"));
+	c->unless_attr = intern(p, attr(n, "unless-attr"));
 	char *iv = attr(n, "if-value");
 	char *uv = attr(n, "unless-value");
 	long line = xmlGetLineNo(n);
@@ -311,8 +336,6 @@ cond_release(struct rule_cond *c)
 		free(c->classes[i]);
 	}
 	free(c->classes);
-	free(c->if_attr);
-	free(c->unless_attr);
 	pcre2_code_free(c->if_value);
 	pcre2_code_free(c->unless_value);
 }
@@ -379,7 +402,7 @@ parse_entry_attrs(struct parse *p, const xmlNode *n, struct rule *r)
 			fail(p, n, "rule %s: a %s rule reads %s", r->id,
 			     kind_names[r->kind], def);
 		} else {
-			r->attribute = xstrdup(a != NULL ? a : def);
+			r->attribute = intern(p, xstrdup(a != NULL ? a : def));
 		}
 		r->scope = SCOPE_SYNCED;
 		if (scope == NULL || strcmp(scope, "synced") == 0) {
@@ -500,8 +523,8 @@ parse_rule(struct parse *p, const xmlNode *n, const struct chain *ch,
 	char *fixer = attr(n, "fixer");
 	char *ns = attr(n, "namespace");
 	char *qualify = attr(n, "qualify");
-	r->complete_if = attr(n, "complete-if");
-	r->remove_unless = attr(n, "remove-unless");
+	r->complete_if = intern(p, attr(n, "complete-if"));
+	r->remove_unless = intern(p, attr(n, "remove-unless"));
 	bool entry_limit = entry && entry_kinds[r->kind].limit;
 	bool want_limit = r->kind == CHECK_LENGTH ||
 			  r->kind == CHECK_BLANK || entry_limit;
@@ -665,7 +688,7 @@ parse_chain(struct parse *p, const xmlNode *n, struct chain *ch)
 	if (!attrs_known(p, n, allowed)) {
 		return false;
 	}
-	ch->attribute = attr_req(p, n, "attribute");
+	ch->attribute = intern(p, attr_req(p, n, "attribute"));
 	if (ch->attribute == NULL) {
 		return false;
 	}
@@ -757,7 +780,7 @@ parse_skip_test(struct parse *p, const xmlNode *c, struct skip_test *t)
 	if (!attrs_known(p, c, allowed)) {
 		return false;
 	}
-	t->attribute = attr_req(p, c, "attribute");
+	t->attribute = intern(p, attr_req(p, c, "attribute"));
 	if (t->attribute == NULL) {
 		return false;
 	}
@@ -841,7 +864,7 @@ on_xml_error(void *ctx, xmlErrorPtr err)
 bool
 pack_parse(struct ruleset *rs, const char *xml, size_t len, const char *origin)
 {
-	struct parse p = {.origin = origin};
+	struct parse p = {.rs = rs, .origin = origin};
 	if (len == 0) {
 		LOG_ERR("%s: the rule pack is empty", origin);
 		return false;
@@ -998,9 +1021,6 @@ rule_release(struct rule *r)
 	cond_release(&r->cond);
 	pcre2_code_free(r->re);
 	free(r->ns);
-	free(r->complete_if);
-	free(r->remove_unless);
-	free(r->attribute);
 }
 
 void
@@ -1009,7 +1029,6 @@ pack_release(struct ruleset *rs)
 	for (size_t i = 0; i < rs->nskips; i++) {
 		struct skip *s = &rs->skips[i];
 		for (size_t j = 0; j < s->ntests; j++) {
-			free(s->tests[j].attribute);
 			pcre2_code_free(s->tests[j].re);
 			free(s->tests[j].value);
 			free(s->tests[j].nums);
@@ -1025,7 +1044,6 @@ pack_release(struct ruleset *rs)
 			rule_release(&ch->rules[j]);
 		}
 		free(ch->rules);
-		free(ch->attribute);
 		free(ch->label);
 	}
 	free(rs->chains);
@@ -1033,5 +1051,9 @@ pack_release(struct ruleset *rs)
 		rule_release(&rs->entry_rules[i]);
 	}
 	free(rs->entry_rules);
+	for (size_t i = 0; i < rs->nnames; i++) {
+		free(rs->names[i]);
+	}
+	free(rs->names);
 	free(rs->name);
 }

@@ -170,12 +170,58 @@ struct ruleset {
 	struct rule *entry_rules; /* <rule> directly under <pack> */
 	size_t nentry_rules;
 	char **domains; /* verified domains, folded; NULL-terminated */
+	/*
+	 * Every attribute name of the pack, one copy per spelling: the
+	 * attribute fields of rules, conditions, chains and skip tests
+	 * point here (pack.c, intern()).
+	 */
+	char **names;
+	size_t nnames;
 };
+
+/*
+ * The entry being checked, its attributes looked up by name once each
+ * (view.c): the rules ask for the same few names dozens of times an
+ * entry, always by pointers that outlive the check (string literals, and
+ * the pack's names, one pointer per spelling: ruleset.names), so a
+ * name's address is its key.  A slot holds the last name that hashed to
+ * it and what the entry has under that name (NULL: nothing).  Never pass
+ * a name built for the call: its address could come back holding
+ * another name.
+ */
+#define ENTRY_VIEW_BITS 7
+struct entry_view_slot {
+	const char *name;
+	const struct scan_attr *a;
+};
+
+struct entry_view {
+	const struct scan_entry *e;
+	struct entry_view_slot slot[1u << ENTRY_VIEW_BITS];
+};
+
+void
+entry_view_init(struct entry_view *v, const struct scan_entry *e);
+
+/* scan_entry_attr(), scan_entry_first(), scan_entry_class() and
+ * scan_entry_has_class() of the viewed entry. */
+const struct scan_attr *
+entry_view_attr(struct entry_view *v, const char *name);
+
+const char *
+entry_view_first(struct entry_view *v, const char *name);
+
+const char *
+entry_view_class(struct entry_view *v);
+
+bool
+entry_view_has_class(struct entry_view *v, const char *cls);
 
 /* What an entry rule sees of the entry being checked. */
 struct entry_ctx {
 	const struct ruleset *rs;
 	const struct scan_entry *e;
+	struct entry_view *v; /* of e */
 	const struct rule_sink *sink;
 	const char *cls;
 	const char *key; /* scan_entry_key() */
@@ -187,13 +233,13 @@ struct entry_ctx {
  * NULL when they would.  beyond.c.
  */
 const char *
-beyond_unsynced_reason(const struct scan_entry *e);
+beyond_unsynced_reason(struct entry_view *v);
 
 /* True for the configuration-partition objects the crawl also reads
  * (Autodiscover service connection points): no pack skip, chain or count
  * applies to them, only entry rules with scope "all". */
 bool
-beyond_is_config(const struct scan_entry *e);
+beyond_is_config(struct entry_view *v);
 
 /*
  * Runs the enabled entry rules whose scope includes the entry: skipped

@@ -426,6 +426,7 @@ ruleset_info(const struct ruleset *rs, size_t i, struct rule_info *info)
 struct ectx {
 	const struct ruleset *rs;
 	const struct scan_entry *e;
+	struct entry_view *v; /* of e */
 	const struct rule_sink *sink;
 	const char *cls;
 	const char *key; /* scan_entry_key() */
@@ -436,9 +437,9 @@ struct ectx {
 
 /* The first value as valid UTF-8 (caller frees), or NULL when absent. */
 static char *
-first_utf8(const struct scan_entry *e, const char *name)
+first_utf8(struct entry_view *v, const char *name)
 {
-	const struct scan_attr *a = scan_entry_attr(e, name);
+	const struct scan_attr *a = entry_view_attr(v, name);
 	if (a == NULL || a->nvals == 0) {
 		return NULL;
 	}
@@ -446,9 +447,9 @@ first_utf8(const struct scan_entry *e, const char *name)
 }
 
 static bool
-has_value(const struct scan_entry *e, const char *name)
+has_value(struct entry_view *v, const char *name)
 {
-	const struct scan_attr *a = scan_entry_attr(e, name);
+	const struct scan_attr *a = entry_view_attr(v, name);
 	return a != NULL && a->nvals > 0 && a->vals[0].len > 0;
 }
 
@@ -542,10 +543,10 @@ cond_holds(const struct ectx *x, const struct rule_cond *c, const char *orig)
 	if (!class_holds(x, c)) {
 		return false;
 	}
-	if (c->if_attr != NULL && !has_value(x->e, c->if_attr)) {
+	if (c->if_attr != NULL && !has_value(x->v, c->if_attr)) {
 		return false;
 	}
-	if (c->unless_attr != NULL && has_value(x->e, c->unless_attr)) {
+	if (c->unless_attr != NULL && has_value(x->v, c->unless_attr)) {
 		return false;
 	}
 	size_t len = strlen(orig);
@@ -583,8 +584,8 @@ blank_fix(const struct ectx *x, const struct rule *r)
 		 */
 		struct strbuf sb;
 		strbuf_init(&sb);
-		char *given = first_utf8(x->e, "givenName");
-		char *sn = first_utf8(x->e, "sn");
+		char *given = first_utf8(x->v, "givenName");
+		char *sn = first_utf8(x->v, "sn");
 		if (given != NULL) {
 			strbuf_addstr(&sb, given);
 		}
@@ -597,7 +598,7 @@ blank_fix(const struct ectx *x, const struct rule *r)
 		free(given);
 		free(sn);
 		if (sb.len == 0) {
-			char *sam = first_utf8(x->e, "sAMAccountName");
+			char *sam = first_utf8(x->v, "sAMAccountName");
 			strbuf_addstr(&sb, sam && sam[0] ? sam : x->cn);
 			free(sam);
 		}
@@ -606,7 +607,7 @@ blank_fix(const struct ectx *x, const struct rule *r)
 	}
 	case FIXER_TARGET_MAIL: {
 		/* Contacts route to their mail; a user has no safe guess. */
-		char *mail = first_utf8(x->e, "mail");
+		char *mail = first_utf8(x->v, "mail");
 		if (strcasecmp(x->cls, "contact") == 0 && mail && mail[0]) {
 			v = xasprintf("SMTP:%s", mail);
 		} else {
@@ -910,10 +911,10 @@ dup_action(const struct ectx *x, const struct rule *r, const char *cur,
 	    (r->qualify == DUP_PRIMARY_SMTP && strncmp(cur, "SMTP:", 5) != 0)) {
 		return "Edit";
 	}
-	if (r->complete_if != NULL && has_value(x->e, r->complete_if)) {
+	if (r->complete_if != NULL && has_value(x->v, r->complete_if)) {
 		return "Complete";
 	}
-	if (r->remove_unless != NULL && !has_value(x->e, r->remove_unless)) {
+	if (r->remove_unless != NULL && !has_value(x->v, r->remove_unless)) {
 		return "Remove";
 	}
 	return "Edit";
@@ -1026,7 +1027,7 @@ skip_test_holds(const struct ectx *x, const struct skip_test *t)
 		vals = &dnval;
 		nvals = 1;
 	} else {
-		const struct scan_attr *a = scan_entry_attr(x->e, t->attribute);
+		const struct scan_attr *a = entry_view_attr(x->v, t->attribute);
 		vals = a ? a->vals : NULL;
 		nvals = a ? a->nvals : 0;
 	}
@@ -1094,11 +1095,14 @@ enum status
 ruleset_check(const struct ruleset *rs, const struct scan_entry *e,
 	      const struct rule_sink *sink)
 {
+	struct entry_view view;
+	entry_view_init(&view, e);
 	struct ectx x = {
 		.rs = rs,
 		.e = e,
+		.v = &view,
 		.sink = sink,
-		.cls = scan_entry_class(e),
+		.cls = entry_view_class(&view),
 		.md = pcre2_match_data_create(1, NULL),
 	};
 	if (x.md == NULL) {
@@ -1111,18 +1115,19 @@ ruleset_check(const struct ruleset *rs, const struct scan_entry *e,
 	 * contacts: IdFix's skips and chains and the counters pass them by;
 	 * only the entry rules that read every entry see them.
 	 */
-	bool config = beyond_is_config(e);
+	bool config = beyond_is_config(&view);
 	const char *unsynced = config ? "configuration object"
-				      : beyond_unsynced_reason(e);
+				      : beyond_unsynced_reason(&view);
 	const char *reason = config ? NULL : skip_reason(&x);
 	x.key = scan_entry_key(e);
-	x.cn = first_utf8(e, "cn");
+	x.cn = first_utf8(&view, "cn");
 	if (x.cn == NULL) {
 		x.cn = xstrdup("");
 	}
 	struct entry_ctx ex = {
 		.rs = rs,
 		.e = e,
+		.v = &view,
 		.sink = sink,
 		.cls = x.cls,
 		.key = x.key,
@@ -1138,7 +1143,8 @@ ruleset_check(const struct ruleset *rs, const struct scan_entry *e,
 			   reason == NULL;
 	     i++) {
 		const struct chain *ch = &rs->chains[i];
-		const struct scan_attr *a = scan_entry_attr(e, ch->attribute);
+		const struct scan_attr *a =
+			entry_view_attr(&view, ch->attribute);
 		if (a == NULL || a->nvals == 0) {
 			st = run_absent(&x, ch);
 			continue;

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/xalloc.h"
+#include "rules/pack.h"
 #include "rules/rules.h"
 #include "rules/sha256.h"
 #include "rules/text.h"
@@ -329,6 +331,54 @@ test_text_words(void)
 	is_int(bad_equal, 0, "text_fold_equal agrees with comparing the folds");
 	ok(equal_seen > 100 && equal_seen < 1900,
 	   "text_fold_equal saw both equal and different strings");
+}
+
+/*
+ * The entry view answers as the entry does, for more names than it has
+ * slots (so slots are shared and overwritten), present and absent, in
+ * several spellings, asked again in another order.
+ */
+static void
+test_entry_view(void)
+{
+	struct scan_entry *e = scan_entry_new("CN=View,DC=example,DC=com");
+	char *names[300];
+	for (int i = 0; i < 300; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "%sattr%d", i % 3 ? "x" : "X", i);
+		names[i] = xstrdup(name);
+		if (i % 2 == 0) {
+			scan_entry_add(e, name, name, strlen(name));
+		}
+	}
+	struct entry_view v;
+	entry_view_init(&v, e);
+	size_t wrong = 0, found = 0;
+	for (int pass = 0; pass < 3; pass++) {
+		for (int k = 0; k < 300; k++) {
+			int i = pass == 1 ? 299 - k : (k * 7) % 300;
+			const struct scan_attr *a =
+				entry_view_attr(&v, names[i]);
+			wrong += a != scan_entry_attr(e, names[i]);
+			found += a != NULL;
+			const char *f = entry_view_first(&v, names[i]);
+			wrong += (f == NULL) != (a == NULL) ||
+				 (f != NULL && strcmp(f, names[i]) != 0);
+		}
+	}
+	is_int(wrong, 0, "entry view: every answer is the entry's");
+	is_int(found, 450, "entry view: the present half found each time");
+	scan_entry_add(e, "objectClass", "top", 3);
+	scan_entry_add(e, "objectClass", "user", 4);
+	entry_view_init(&v, e);
+	ok(entry_view_has_class(&v, "USER") &&
+		   !entry_view_has_class(&v, "group") &&
+		   strcmp(entry_view_class(&v), "user") == 0,
+	   "entry view: classes");
+	for (int i = 0; i < 300; i++) {
+		free(names[i]);
+	}
+	scan_entry_free(e);
 }
 
 static void
@@ -773,6 +823,7 @@ main(void)
 	test_hash();
 	test_text();
 	test_text_words();
+	test_entry_view();
 	test_tld();
 	test_pack_errors();
 	test_custom_pack();

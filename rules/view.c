@@ -1,0 +1,56 @@
+/*
+ * The entry being checked, its attributes looked up once each (pack.h,
+ * struct entry_view).
+ */
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+#include "rules/pack.h"
+
+void
+entry_view_init(struct entry_view *v, const struct scan_entry *e)
+{
+	memset(v, 0, sizeof(*v));
+	v->e = e;
+}
+
+const struct scan_attr *
+entry_view_attr(struct entry_view *v, const char *name)
+{
+	/* Fibonacci hashing: the top bits of the address times 2^64/phi. */
+	size_t at = (size_t)(((uintptr_t)name * 0x9e3779b97f4a7c15u) >>
+			     (64 - ENTRY_VIEW_BITS));
+	struct entry_view_slot *s = &v->slot[at];
+	if (s->name != name) {
+		s->name = name;
+		s->a = scan_entry_attr(v->e, name);
+	}
+	return s->a;
+}
+
+const char *
+entry_view_first(struct entry_view *v, const char *name)
+{
+	const struct scan_attr *a = entry_view_attr(v, name);
+	return a != NULL && a->nvals > 0 ? a->vals[0].data : NULL;
+}
+
+const char *
+entry_view_class(struct entry_view *v)
+{
+	const struct scan_attr *a = entry_view_attr(v, "objectClass");
+	return a != NULL && a->nvals > 0 ? a->vals[a->nvals - 1].data : "";
+}
+
+bool
+entry_view_has_class(struct entry_view *v, const char *cls)
+{
+	const struct scan_attr *a = entry_view_attr(v, "objectClass");
+	for (size_t i = 0; a != NULL && i < a->nvals; i++) {
+		if (strcasecmp(a->vals[i].data, cls) == 0) {
+			return true;
+		}
+	}
+	return false;
+}

@@ -52,7 +52,29 @@ struct scan_ldif {
 		bool category;
 	} types[LDIF_TYPES];
 	size_t ntypes;
+	/* What each byte may be in record_fast()'s lines (LDIF_CHAR_*). */
+	unsigned char chars[256];
 };
+
+#define LDIF_CHAR_TYPE 1u /* in an attribute description: A-Z a-z 0-9 - ; */
+#define LDIF_CHAR_B64 2u  /* in base64: A-Z a-z 0-9 + / */
+
+static void
+chars_init(unsigned char *chars)
+{
+	for (int c = 0; c < 256; c++) {
+		bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			     (c >= '0' && c <= '9');
+		unsigned k = 0;
+		if (alnum || c == '-' || c == ';') {
+			k |= LDIF_CHAR_TYPE;
+		}
+		if (alnum || c == '+' || c == '/') {
+			k |= LDIF_CHAR_B64;
+		}
+		chars[c] = (unsigned char)k;
+	}
+}
 
 /*
  * stdio reads a file st_blksize (4 KB) at a time: 372,000 read() calls
@@ -110,6 +132,7 @@ scan_ldif_new(const char *path, const struct scan_attrs *attrs,
 	l->path = xstrdup(path);
 	l->attrs = attrs;
 	l->cancel = cancel;
+	chars_init(l->chars);
 	strbuf_init(&l->copy);
 	l->null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	l->saved_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
@@ -488,23 +511,13 @@ record_entry(struct scan_ldif *l, LDIFRecord *lr, unsigned long first,
 
 /* The length of the attribute description that starts line, or 0. */
 static size_t
-plain_type_len(const char *line)
+plain_type_len(const struct scan_ldif *l, const char *line)
 {
 	size_t t = 0;
-	while ((line[t] >= 'A' && line[t] <= 'Z') ||
-	       (line[t] >= 'a' && line[t] <= 'z') ||
-	       (line[t] >= '0' && line[t] <= '9') || line[t] == '-' ||
-	       line[t] == ';') {
+	while (l->chars[(unsigned char)line[t]] & LDIF_CHAR_TYPE) {
 		t++;
 	}
 	return line[t] == ':' ? t : 0;
-}
-
-static bool
-is_b64_char(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || c == '+' || c == '/';
 }
 
 /*
@@ -513,25 +526,28 @@ is_b64_char(unsigned char c)
  * decodes it without printing a complaint to stderr.
  */
 static bool
-b64_is_plain(const char *v)
+b64_is_plain(const struct scan_ldif *l, const char *v)
 {
 	while (*v == ' ' || *v == '\r') {
 		v++;
 	}
 	size_t n = 0, pad = 0;
-	for (; *v != '\0'; v++) {
-		if (*v == '\r') {
-			continue;
+	for (;;) {
+		/* Runs of base64 between folds, then the padding. */
+		const char *run = v;
+		while (l->chars[(unsigned char)*v] & LDIF_CHAR_B64) {
+			v++;
 		}
-		if (*v == '=' && n > 0) {
-			pad++;
-		} else if (pad == 0 && is_b64_char((unsigned char)*v)) {
-			n++;
-		} else {
-			return false;
+		n += (size_t)(v - run);
+		if (*v != '\r') {
+			break;
 		}
+		v++;
 	}
-	return n > 0 && pad <= 2 && (n + pad) % 4 == 0;
+	for (; *v == '=' || *v == '\r'; v++) {
+		pad += *v == '=';
+	}
+	return *v == '\0' && n > 0 && pad <= 2 && (n + pad) % 4 == 0;
 }
 
 static bool
@@ -552,11 +568,15 @@ static bool
 type_lookup(struct scan_ldif *l, const char *type, size_t len,
 	    const char **name, bool *category)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
-	for (size_t i = 0; i < len; i++) {
-		h = (h ^ (unsigned char)type[i]) * 16777619u;
+	/* Eight bytes at a time, multiplied and folded. */
+	uint64_t h = len * 0x9e3779b97f4a7c15u;
+	for (size_t k = 0; k < len; k += 8) {
+		uint64_t w = 0;
+		memcpy(&w, type + k, len - k < 8 ? len - k : 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdu;
+		h ^= h >> 32;
 	}
-	size_t i = h % LDIF_TYPES;
+	size_t i = (size_t)(h % LDIF_TYPES);
 	for (; l->types[i].len != 0; i = (i + 1) % LDIF_TYPES) {
 		if (l->types[i].len == len &&
 		    memcmp(l->types[i].desc, type, len) == 0) {
@@ -618,9 +638,9 @@ record_fast(struct scan_ldif *l, struct scan_entry **out, bool *keep)
 	char *next = l->buf;
 	char *line;
 	while ((line = ldif_getline(&next)) != NULL) {
-		size_t t = plain_type_len(line);
+		size_t t = plain_type_len(l, line);
 		if (t == 0 || line[t + 1] == '<' ||
-		    (line[t + 1] == ':' && !b64_is_plain(line + t + 2))) {
+		    (line[t + 1] == ':' && !b64_is_plain(l, line + t + 2))) {
 			goto out;
 		}
 		if (e == NULL && !is_word(line, t, "dn")) {

@@ -491,10 +491,11 @@ cmp_held(const void *a, const void *b)
 
 static void
 held_add(struct held **h, size_t *n, size_t *cap, const char *ns,
-	 const char *attribute, const char *value, const char *addr, int order)
+	 const char *attribute, const char *value, const char *addr, size_t al,
+	 int order)
 {
-	/* ns ":" folded addr, built in place (once per address). */
-	size_t nl = strlen(ns), al = strlen(addr);
+	/* ns ":" the al bytes of addr folded, built in place. */
+	size_t nl = strlen(ns);
 	char *key = xmalloc(nl + 1 + al + 1);
 	memcpy(key, ns, nl);
 	key[nl] = ':';
@@ -565,12 +566,12 @@ check_smtp_namespace(const struct entry_ctx *x, const struct rule *r)
 					       &plen)) == NULL) {
 				continue;
 			}
-			char *t = text_trim(addr);
-			if (t[0] != '@' && t[strlen(t) - 1] != '@') {
+			size_t off, tl = text_trim_span(addr, &off);
+			const char *t = addr + off;
+			if (tl > 0 && t[0] != '@' && t[tl - 1] != '@') {
 				held_add(&h, &n, &cap, "smtp", smtp_attrs[k],
-					 v->data, t, k);
+					 v->data, t, tl, k);
 			}
-			free(t);
 		}
 	}
 	return emit_held(x, r, h, n);
@@ -588,7 +589,7 @@ check_unique(const struct entry_ctx *x, const struct rule *r)
 			continue;
 		}
 		held_add(&h, &n, &cap, r->ns, r->attribute, v->data, v->data,
-			 0);
+			 v->len, 0);
 	}
 	return emit_held(x, r, h, n);
 }

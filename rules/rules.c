@@ -683,25 +683,27 @@ check_rfc2822(const struct ectx *x, const char *cur, struct result *res)
 		free(tld);
 	}
 
-	char *w = xstrdup(w0);
+	/* The address as the steps leave it: w0 until one rewrites it. */
+	const char *w = w0;
+	char *owned = NULL;
 	if (re_match(x, rs->rfc_domain, w, strlen(w), true) != 1) {
 		flags |= FLAG_DOMAIN;
-		char *at = strrchr(w, '@');
+		const char *at = strrchr(w, '@');
 		if (at != NULL) {
 			struct strbuf sb;
 			strbuf_init(&sb);
 			strbuf_add(&sb, w, (size_t)(at - w) + 1);
 			filter_chars(&sb, w, (size_t)(at - w) + 1, strlen(w),
 				     domain_char);
-			free(w);
-			w = strbuf_detach(&sb, NULL);
+			free(owned);
+			w = owned = strbuf_detach(&sb, NULL);
 		}
 	}
-	char *at1 = strchr(w, '@');
+	const char *at1 = strchr(w, '@');
 	bool one_at = at1 != NULL && strchr(at1 + 1, '@') == NULL;
 	if (re_match(x, rs->rfc_local, w, strlen(w), true) != 1 || !one_at) {
 		flags |= FLAG_LOCAL;
-		char *at = strrchr(w, '@');
+		const char *at = strrchr(w, '@');
 		if (at != NULL) {
 			struct strbuf sb;
 			strbuf_init(&sb);
@@ -711,8 +713,8 @@ check_rfc2822(const struct ectx *x, const char *cur, struct result *res)
 				strbuf_truncate(&sb, sb.len - 1);
 			}
 			strbuf_addstr(&sb, at);
-			free(w);
-			w = strbuf_detach(&sb, NULL);
+			free(owned);
+			w = owned = strbuf_detach(&sb, NULL);
 		}
 	}
 	/*
@@ -727,7 +729,7 @@ check_rfc2822(const struct ectx *x, const char *cur, struct result *res)
 		flags |= FLAG_FORMAT;
 	}
 	if (flags == 0) {
-		free(w);
+		free(owned);
 		return;
 	}
 	res->failed = true;
@@ -738,9 +740,9 @@ check_rfc2822(const struct ectx *x, const char *cur, struct result *res)
 		res->proposal = xasprintf("%s%s", tp, w);
 		free(tp);
 		free(prefix);
-		free(w);
+		free(owned);
 	} else {
-		res->proposal = w;
+		res->proposal = owned != NULL ? owned : xstrdup(w);
 	}
 }
 
@@ -879,7 +881,9 @@ emit(const struct ectx *x, const struct chain *ch, const char *value,
 	}
 	if (dup != NULL) {
 		/* The same chain with the duplicate step failed in place. */
-		struct step *all = xcalloc(n + 1, sizeof(*all));
+		struct step local[16];
+		struct step *all =
+			n + 1 <= 16 ? local : xcalloc(n + 1, sizeof(*all));
 		memcpy(all, steps, dup_at * sizeof(*all));
 		all[dup_at] = *dup;
 		memcpy(all + dup_at + 1, steps + dup_at,
@@ -891,7 +895,9 @@ emit(const struct ectx *x, const struct chain *ch, const char *value,
 		f.dup_update = update;
 		f.dup_action = all[n].action;
 		f.dup_severity = worst(all, n + 1);
-		free(all);
+		if (all != local) {
+			free(all);
+		}
 	}
 	enum status st = STATUS_OK;
 	if (n > 0 || dup != NULL) {
@@ -929,7 +935,9 @@ run_value(const struct ectx *x, const struct chain *ch,
 	char *repaired =
 		valid ? NULL : text_utf8_repair(val->data, val->len);
 	const char *orig = valid ? val->data : repaired;
-	char *cur = xstrdup(orig);
+	/* The value as the steps leave it: orig until one proposes a fix. */
+	const char *cur = orig;
+	char *owned = NULL;
 	/* A chain's rules, and the UTF-8 step: on the stack for most. */
 	struct step local[16];
 	struct step *steps = ch->nrules + 1 <= 16
@@ -978,8 +986,8 @@ run_value(const struct ectx *x, const struct chain *ch,
 		}
 		steps[n++] = (struct step){r->id, r->error, res.flags,
 					   res.action, r->severity};
-		free(cur);
-		cur = res.proposal;
+		free(owned);
+		cur = owned = res.proposal;
 	}
 	enum status st = emit(x, ch, val->data, cur, steps, n,
 			      have_dup ? &dup : NULL, dup_at, dup_key);
@@ -987,7 +995,7 @@ run_value(const struct ectx *x, const struct chain *ch,
 	if (steps != local) {
 		free(steps);
 	}
-	free(cur);
+	free(owned);
 	free(repaired);
 	return st;
 }

@@ -357,8 +357,8 @@ ascii_space(unsigned char c)
 	return c == ' ' || (c >= 0x9 && c <= 0xd);
 }
 
-char *
-text_trim(const char *s)
+size_t
+text_trim_span(const char *s, size_t *start_out)
 {
 	/* From each end, ASCII without decoding; the rest decoded. */
 	size_t len = strlen(s), start = 0, end = len;
@@ -392,7 +392,15 @@ text_trim(const char *s)
 		}
 		end = k;
 	}
-	return xstrndup(s + start, end - start);
+	*start_out = start;
+	return end - start;
+}
+
+char *
+text_trim(const char *s)
+{
+	size_t start, len = text_trim_span(s, &start);
+	return xstrndup(s + start, len);
 }
 
 const char *

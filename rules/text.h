@@ -79,6 +79,11 @@ text_is_space(uint32_t cp);
 char *
 text_trim(const char *s);
 
+/* What text_trim() keeps of s, without the copy: its length, and in
+ * *start its offset in s. */
+size_t
+text_trim_span(const char *s, size_t *start);
+
 /* ASCII case-insensitive strstr. */
 const char *
 text_strcasestr(const char *hay, const char *needle);

@@ -453,28 +453,26 @@ has_value(struct entry_view *v, const char *name)
 	return a != NULL && a->nvals > 0 && a->vals[0].len > 0;
 }
 
-/* 1 match, 0 none, -1 error (logged with the object's DN). */
+/*
+ * 1 match, 0 none, -1 error (logged with the object's DN).  s is valid
+ * UTF-8, or re is a byte pattern (a skip's), which reads any bytes.
+ */
 static int
-re_match(const struct ectx *x, const pcre2_code *re, const char *s, size_t len,
-	 bool utf)
+re_match(const struct ectx *x, const pcre2_code *re, const char *s, size_t len)
 {
 	/*
 	 * pcre2_match() checks its arguments and options before it hands a
 	 * compiled pattern to the JIT: about a third of a short match.  The
-	 * JIT's own entry skips that, and checks no UTF-8 either, so it is
-	 * only for a subject known valid; a pattern the JIT could not
-	 * compile says so with JIT_BADOPTION.  0: a match that did not fit
-	 * the one pair, still a match.
+	 * JIT's own entry skips that, and checks no UTF-8 either (the
+	 * caller has); a pattern the JIT could not compile says so with
+	 * JIT_BADOPTION.  0: a match that did not fit the one pair, still a
+	 * match.
 	 */
-	int rc = PCRE2_ERROR_JIT_BADOPTION;
-	if (utf) {
-		rc = pcre2_jit_match(re, (PCRE2_SPTR)s, len, 0, 0, x->md,
-				     x->rs->mctx);
-	}
-	if (rc == PCRE2_ERROR_JIT_BADOPTION) {
-		rc = pcre2_match(re, (PCRE2_SPTR)s, len, 0,
-				 utf ? PCRE2_NO_UTF_CHECK : 0, x->md,
+	int rc = pcre2_jit_match(re, (PCRE2_SPTR)s, len, 0, 0, x->md,
 				 x->rs->mctx);
+	if (rc == PCRE2_ERROR_JIT_BADOPTION) {
+		rc = pcre2_match(re, (PCRE2_SPTR)s, len, 0, PCRE2_NO_UTF_CHECK,
+				 x->md, x->rs->mctx);
 	}
 	if (rc >= 0) {
 		return 1;
@@ -501,7 +499,7 @@ re_delete(const struct ectx *x, const pcre2_code *re, const char *s)
 	 * Most values hold nothing to delete: a JIT match says so for less
 	 * than a substitution costs.  A pattern error is logged there once.
 	 */
-	int found = re_match(x, re, s, len, true);
+	int found = re_match(x, re, s, len);
 	if (found != 1) {
 		return NULL;
 	}
@@ -550,12 +548,11 @@ cond_holds(const struct ectx *x, const struct rule_cond *c, const char *orig)
 		return false;
 	}
 	size_t len = strlen(orig);
-	if (c->if_value != NULL &&
-	    re_match(x, c->if_value, orig, len, true) != 1) {
+	if (c->if_value != NULL && re_match(x, c->if_value, orig, len) != 1) {
 		return false;
 	}
 	if (c->unless_value != NULL &&
-	    re_match(x, c->unless_value, orig, len, true) != 0) {
+	    re_match(x, c->unless_value, orig, len) != 0) {
 		return false;
 	}
 	return true;
@@ -686,7 +683,7 @@ check_rfc2822(const struct ectx *x, const char *cur, struct result *res)
 	/* The address as the steps leave it: w0 until one rewrites it. */
 	const char *w = w0;
 	char *owned = NULL;
-	if (re_match(x, rs->rfc_domain, w, strlen(w), true) != 1) {
+	if (re_match(x, rs->rfc_domain, w, strlen(w)) != 1) {
 		flags |= FLAG_DOMAIN;
 		const char *at = strrchr(w, '@');
 		if (at != NULL) {
@@ -701,7 +698,7 @@ check_rfc2822(const struct ectx *x, const char *cur, struct result *res)
 	}
 	const char *at1 = strchr(w, '@');
 	bool one_at = at1 != NULL && strchr(at1 + 1, '@') == NULL;
-	if (re_match(x, rs->rfc_local, w, strlen(w), true) != 1 || !one_at) {
+	if (re_match(x, rs->rfc_local, w, strlen(w)) != 1 || !one_at) {
 		flags |= FLAG_LOCAL;
 		const char *at = strrchr(w, '@');
 		if (at != NULL) {
@@ -725,7 +722,7 @@ check_rfc2822(const struct ectx *x, const char *cur, struct result *res)
 	 * the third pattern.
 	 */
 	if ((flags & (FLAG_DOMAIN | FLAG_LOCAL)) != 0 &&
-	    re_match(x, rs->rfc_format, w, strlen(w), true) != 1) {
+	    re_match(x, rs->rfc_format, w, strlen(w)) != 1) {
 		flags |= FLAG_FORMAT;
 	}
 	if (flags == 0) {
@@ -1047,9 +1044,10 @@ skip_test_holds(const struct ectx *x, const struct skip_test *t)
 	}
 	if (t->op == SKIP_MATCH || t->op == SKIP_EQUALS) {
 		for (size_t i = 0; i < nvals; i++) {
+			/* A skip's pattern reads bytes (pack_compile()). */
 			if (t->op == SKIP_MATCH
 				    ? re_match(x, t->re, vals[i].data,
-					       vals[i].len, false) == 1
+					       vals[i].len) == 1
 				    : strcasecmp(vals[i].data, t->value) == 0) {
 				return true;
 			}

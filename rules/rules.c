@@ -840,6 +840,32 @@ join_errors(struct strbuf *sb, const struct step *steps, size_t n)
 	}
 }
 
+/*
+ * join_errors() of one step, without building it: its error, or the
+ * name of its one flag; NULL when there is more to join.  Most findings
+ * have one step (a duplicate candidate always does).
+ */
+static const char *
+single_error(const struct step *steps, size_t n)
+{
+	if (n != 1) {
+		return NULL;
+	}
+	if (steps[0].error != NULL) {
+		return steps[0].error;
+	}
+	uint32_t f = steps[0].flags;
+	if (f == 0 || (f & (f - 1)) != 0) {
+		return NULL;
+	}
+	for (unsigned b = 0; b < 8; b++) {
+		if (f == 1u << b) {
+			return flag_names[b];
+		}
+	}
+	return NULL;
+}
+
 static enum finding_severity
 worst(const struct step *steps, size_t n)
 {
@@ -869,9 +895,12 @@ emit(const struct ectx *x, const struct chain *ch, const char *value,
 	strbuf_init(&err);
 	strbuf_init(&derr);
 	if (n > 0) {
-		join_errors(&err, steps, n);
+		f.error = single_error(steps, n);
+		if (f.error == NULL) {
+			join_errors(&err, steps, n);
+			f.error = err.buf;
+		}
 		f.rule = steps[0].id;
-		f.error = err.buf;
 		f.update = update;
 		f.proposed_action = steps[n - 1].action;
 		f.severity = worst(steps, n);
@@ -885,10 +914,13 @@ emit(const struct ectx *x, const struct chain *ch, const char *value,
 		all[dup_at] = *dup;
 		memcpy(all + dup_at + 1, steps + dup_at,
 		       (n - dup_at) * sizeof(*all));
-		join_errors(&derr, all, n + 1);
+		f.dup_error = single_error(all, n + 1);
+		if (f.dup_error == NULL) {
+			join_errors(&derr, all, n + 1);
+			f.dup_error = derr.buf;
+		}
 		f.dup_key = dup_key;
 		f.dup_rule = all[0].id;
-		f.dup_error = derr.buf;
 		f.dup_update = update;
 		f.dup_action = all[n].action;
 		f.dup_severity = worst(all, n + 1);

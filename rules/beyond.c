@@ -730,7 +730,7 @@ applies(const struct entry_ctx *x, const struct rule *r, const char *skipped,
 	if (c->nclasses > 0) {
 		bool in = false;
 		for (size_t i = 0; i < c->nclasses; i++) {
-			in |= strcasecmp(c->classes[i], x->cls) == 0;
+			in |= c->classes[i] == x->pack_cls;
 		}
 		if (in == c->class_not) {
 			return false;

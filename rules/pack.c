@@ -109,6 +109,26 @@ struct parse {
 };
 
 /*
+ * The one copy of an object class the pack names, whatever its case
+ * (ruleset.classes): a condition's classes are then compared with the
+ * entry's by address (rules.c, class_holds()).
+ */
+static char *
+intern_class(struct parse *p, const char *s)
+{
+	struct ruleset *rs = p->rs;
+	for (size_t i = 0; i < rs->nclasses; i++) {
+		if (strcasecmp(rs->classes[i], s) == 0) {
+			return rs->classes[i];
+		}
+	}
+	rs->classes = xreallocarray(rs->classes, rs->nclasses + 1,
+				    sizeof(*rs->classes));
+	rs->classes[rs->nclasses] = xstrdup(s);
+	return rs->classes[rs->nclasses++];
+}
+
+/*
  * The one copy of an attribute name as the pack spells it
  * (ruleset.names, which takes s): the entry view finds a name again by
  * its address (struct entry_view).  NULL stays NULL.
@@ -293,7 +313,7 @@ parse_classes(struct parse *p, const xmlNode *n, struct rule_cond *c)
 		     t = strtok_r(NULL, " ", &save)) {
 			c->classes = xreallocarray(c->classes, c->nclasses + 1,
 						   sizeof(*c->classes));
-			c->classes[c->nclasses++] = xstrdup(t);
+			c->classes[c->nclasses++] = intern_class(p, t);
 		}
 		if (c->nclasses == 0) {
 			fail(p, n, "empty class list");
@@ -332,9 +352,6 @@ parse_cond(struct parse *p, const xmlNode *n, struct rule_cond *c)
 static void
 cond_release(struct rule_cond *c)
 {
-	for (size_t i = 0; i < c->nclasses; i++) {
-		free(c->classes[i]);
-	}
 	free(c->classes);
 	pcre2_code_free(c->if_value);
 	pcre2_code_free(c->unless_value);
@@ -1055,5 +1072,9 @@ pack_release(struct ruleset *rs)
 		free(rs->names[i]);
 	}
 	free(rs->names);
+	for (size_t i = 0; i < rs->nclasses; i++) {
+		free(rs->classes[i]);
+	}
+	free(rs->classes);
 	free(rs->name);
 }

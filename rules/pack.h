@@ -85,7 +85,8 @@ enum dup_qualify {
 
 /* When a rule applies; every field that is set must hold. */
 struct rule_cond {
-	char **classes; /* object types (scan_entry_class), any of */
+	char **classes; /* object types (scan_entry_class), any of; in
+			   ruleset.classes */
 	size_t nclasses;
 	bool class_not;           /* true: applies to every type except those */
 	char *if_attr;            /* entry has this attribute (non-empty) */
@@ -177,6 +178,10 @@ struct ruleset {
 	 */
 	char **names;
 	size_t nnames;
+	/* Every object class the pack names, one copy whatever its case:
+	 * the conditions' classes point here (pack.c). */
+	char **classes;
+	size_t nclasses;
 };
 
 /*
@@ -224,6 +229,9 @@ struct entry_ctx {
 	struct entry_view *v; /* of e */
 	const struct rule_sink *sink;
 	const char *cls;
+	/* cls as spelt in ruleset.classes, NULL if the pack names it
+	 * nowhere: conditions compare it by address. */
+	const char *pack_cls;
 	const char *key; /* scan_entry_key() */
 	const char *cn;  /* valid UTF-8, "" when absent */
 };

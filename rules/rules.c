@@ -429,8 +429,9 @@ struct ectx {
 	struct entry_view *v; /* of e */
 	const struct rule_sink *sink;
 	const char *cls;
-	const char *key; /* scan_entry_key() */
-	char *cn;        /* valid UTF-8 ("" when absent) */
+	const char *pack_cls; /* struct entry_ctx */
+	const char *key;      /* scan_entry_key() */
+	char *cn;             /* valid UTF-8 ("" when absent) */
 	/* One pair: re_match() only asks whether a pattern matches. */
 	pcre2_match_data *md;
 };
@@ -530,7 +531,7 @@ class_holds(const struct ectx *x, const struct rule_cond *c)
 	}
 	bool in = false;
 	for (size_t i = 0; i < c->nclasses; i++) {
-		in |= strcasecmp(c->classes[i], x->cls) == 0;
+		in |= c->classes[i] == x->pack_cls;
 	}
 	return c->class_not ? !in : in;
 }
@@ -1143,6 +1144,11 @@ ruleset_check(const struct ruleset *rs, const struct scan_entry *e,
 		.cls = entry_view_class(&view),
 		.md = pcre2_match_data_create(1, NULL),
 	};
+	for (size_t i = 0; i < rs->nclasses && x.pack_cls == NULL; i++) {
+		if (strcasecmp(rs->classes[i], x.cls) == 0) {
+			x.pack_cls = rs->classes[i];
+		}
+	}
 	if (x.md == NULL) {
 		LOG_ERR("cannot check %s: out of memory", e->dn);
 		return STATUS_ERR_UNEXPECTED;
@@ -1168,6 +1174,7 @@ ruleset_check(const struct ruleset *rs, const struct scan_entry *e,
 		.v = &view,
 		.sink = sink,
 		.cls = x.cls,
+		.pack_cls = x.pack_cls,
 		.key = x.key,
 		.cn = x.cn,
 	};

@@ -643,6 +643,57 @@ test_custom_pack(void)
 	unlink(path);
 }
 
+/*
+ * Class conditions match whatever the case on either side; the pack
+ * keeps one spelling of a class, and rules compare it by address.
+ */
+static void
+test_class_conditions(void)
+{
+	const char *xml =
+		"<?xml version=\"1.0\"?>\n<pack name=\"classes\">\n"
+		"<chain attribute=\"sAMAccountName\">\n"
+		"<rule id=\"c.user\" check=\"pattern\" pattern=\"x\" error=\"U\" class=\"USER contact\">"
+		"<description>d</description><remediation>r</remediation></rule>\n"
+		"<rule id=\"c.other\" check=\"pattern\" pattern=\"y\" error=\"N\" not-class=\"User\">"
+		"<description>d</description><remediation>r</remediation></rule>\n"
+		"</chain></pack>\n";
+	char path[] = "/tmp/pack-XXXXXX";
+	int fd = mkstemp(path);
+	ok(fd >= 0 && write(fd, xml, strlen(xml)) == (ssize_t)strlen(xml),
+	   "class pack written");
+	close(fd);
+	enum status st;
+	struct ruleset *rs = ruleset_load(path, NULL, &st);
+	unlink(path);
+	ok(rs != NULL, "class pack loads");
+	if (rs == NULL) {
+		return;
+	}
+	static const char *const cases[][2] = {
+		{"user", "U"},
+		{"Contact", "U, N"},
+		{"group", "N"},
+	};
+	for (size_t i = 0; i < 3; i++) {
+		struct scan_entry *e =
+			scan_entry_new("CN=T,OU=Staff,DC=contoso,DC=com");
+		add(e, "objectClass", "top");
+		add(e, "objectClass", cases[i][0]);
+		add(e, "cn", "T");
+		add(e, "sAMAccountName", "xy");
+		struct collect c = {0};
+		check(rs, e, &c);
+		char what[64];
+		snprintf(what, sizeof(what), "class conditions on a %s",
+			 cases[i][0]);
+		ok(c.n == 1 && strcmp(c.rows[0].error, cases[i][1]) == 0, what);
+		reset(&c);
+		scan_entry_free(e);
+	}
+	ruleset_free(rs);
+}
+
 static void
 test_chain_and_duplicates(void)
 {
@@ -827,6 +878,7 @@ main(void)
 	test_tld();
 	test_pack_errors();
 	test_custom_pack();
+	test_class_conditions();
 	test_chain_and_duplicates();
 	test_skips();
 	return tap_done();

@@ -203,6 +203,12 @@ struct entry_view_slot {
 struct entry_view {
 	const struct scan_entry *e;
 	struct entry_view_slot slot[1u << ENTRY_VIEW_BITS];
+	/* entry_view_has_class()'s answers, by the class name's address. */
+	struct {
+		const char *cls;
+		bool has;
+	} classes[8];
+	size_t nclasses;
 };
 
 void

@@ -46,11 +46,21 @@ entry_view_class(struct entry_view *v)
 bool
 entry_view_has_class(struct entry_view *v, const char *cls)
 {
-	const struct scan_attr *a = entry_view_attr(v, "objectClass");
-	for (size_t i = 0; a != NULL && i < a->nvals; i++) {
-		if (strcasecmp(a->vals[i].data, cls) == 0) {
-			return true;
+	/* The rules ask about the same few classes several times. */
+	for (size_t i = 0; i < v->nclasses; i++) {
+		if (v->classes[i].cls == cls) {
+			return v->classes[i].has;
 		}
 	}
-	return false;
+	const struct scan_attr *a = entry_view_attr(v, "objectClass");
+	bool has = false;
+	for (size_t i = 0; a != NULL && i < a->nvals && !has; i++) {
+		has = strcasecmp(a->vals[i].data, cls) == 0;
+	}
+	if (v->nclasses < sizeof(v->classes) / sizeof(*v->classes)) {
+		v->classes[v->nclasses].cls = cls;
+		v->classes[v->nclasses].has = has;
+		v->nclasses++;
+	}
+	return has;
 }

@@ -37,7 +37,14 @@ struct scan_ldif {
 	unsigned long lineno; /* last line read */
 	size_t bad;
 	enum status failed; /* sticky: a failed read stays failed */
-	struct strbuf copy; /* the record as read, for error messages */
+	/*
+	 * The record as read, for the slow path and its messages: copied
+	 * before record_fast() changes l->buf when the record cannot be
+	 * read again (record_start()), else only on the slow path, from
+	 * the record read again (record_reread()).
+	 */
+	struct strbuf copy;
+	bool regular; /* the file given is a regular file (seekable) */
 	int null_fd;  /* /dev/null, to silence libldap's own parse message */
 	int saved_fd; /* a copy of the real stderr */
 	char *iobuf;  /* fp's stdio buffer: freed after the stream */
@@ -137,6 +144,14 @@ scan_ldif_new(const char *path, const struct scan_attrs *attrs,
 	l->null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	l->saved_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
 	record_buffer_reserve(l);
+	/*
+	 * Once: only the file given can be read again (record_reread()).
+	 * record_start() asks for the offset of every record; glibc's
+	 * ftello() answers from the stream's buffer only once a seek has
+	 * told stdio where the file stands, and before that makes an
+	 * lseek() each time.  Without the seek, records are copied.
+	 */
+	l->regular = scan_ldif_is_file(l) && fseeko(fp->fp, 0, SEEK_CUR) == 0;
 	return l;
 }
 
@@ -720,7 +735,7 @@ record_slow(struct scan_ldif *l, unsigned long first, size_t len,
 			l->path, url);
 		return STATUS_ERR_DIRECTORY;
 	}
-	/* record_fast() has been through it. */
+	/* record_fast() has been through it, unless it was read again. */
 	memcpy(l->buf, l->copy.buf, len + 1);
 	struct berval rbuf = {.bv_len = len, .bv_val = l->buf};
 	LDIFRecord lr;
@@ -755,6 +770,66 @@ record_slow(struct scan_ldif *l, unsigned long first, size_t len,
 	return st;
 }
 
+/*
+ * Where the next record starts, to read it again (record_reread()) if
+ * record_fast() gives up on it, or -1 if it cannot be: the input is not
+ * a regular file, or it is a file an "include:" line opened (libldap
+ * closes that at its end).  Reading it again costs only the rare record
+ * that takes the slow path; a copy of every record costs a memcpy() of
+ * the whole input and as much memory as the largest record (91 MB, the
+ * "All Staff" group of bench-gen's million objects).
+ */
+static off_t
+record_start(struct scan_ldif *l)
+{
+	if (!l->regular || l->fp->prev != NULL) {
+		return -1;
+	}
+	return ftello(l->fp->fp);
+}
+
+/*
+ * Reads the record that starts at offset start, after line before, into
+ * l->buf again, as the first read (which ended at line l->lineno) left
+ * it before record_fast() went through it, and copies it to l->copy for
+ * the slow path.  The stream ends where the first read left it.  A
+ * failed seek or read, or a record that is not the same length, in as
+ * many lines (the file changed during the scan), is an I/O error.
+ */
+static enum status
+record_reread(struct scan_ldif *l, off_t start, unsigned long before,
+	      size_t len)
+{
+	FILE *fp = l->fp->fp;
+	unsigned long after = l->lineno;
+	bool eof = feof(fp) != 0;
+	if (fseeko(fp, start, SEEK_SET) != 0) {
+		LOG_ERRNO("%s:%lu: cannot go back to read the LDIF record "
+			  "after this line again",
+			  l->path, before);
+		return STATUS_ERR_IO;
+	}
+	l->lineno = before;
+	l->buf[0] = '\0';
+	int rc = ldif_read_record(l->fp, &l->lineno, &l->buf, &l->buflen);
+	if (ferror(l->fp->fp)) {
+		LOG_ERR("cannot read %s again after line %lu", l->path, before);
+		return STATUS_ERR_IO;
+	}
+	if (rc != 1 || l->fp->fp != fp || l->fp->prev != NULL ||
+	    l->lineno != after || (feof(fp) != 0) != eof ||
+	    strlen(l->buf) != len) {
+		LOG_ERR("%s:%lu: cannot read the LDIF record after this line "
+			"again: it is not what was read the first time (was "
+			"the file changed during the scan?)",
+			l->path, before);
+		return STATUS_ERR_IO;
+	}
+	strbuf_reset(&l->copy);
+	strbuf_add(&l->copy, l->buf, len);
+	return STATUS_OK;
+}
+
 static enum status
 ldif_next(struct scan_ldif *l, struct scan_entry **entry)
 {
@@ -770,6 +845,8 @@ ldif_next(struct scan_ldif *l, struct scan_entry **entry)
 			return STATUS_ERR_INTERRUPTED;
 		}
 		unsigned long before = l->lineno;
+		FILE *fp = l->fp->fp;
+		off_t start = record_start(l);
 		if (l->buf != NULL) {
 			/* libldap leaves it alone when it stores no line. */
 			l->buf[0] = '\0';
@@ -805,11 +882,30 @@ ldif_next(struct scan_ldif *l, struct scan_entry **entry)
 			return STATUS_ERR_DIRECTORY;
 		}
 		size_t len = strlen(l->buf);
-		strbuf_reset(&l->copy);
-		strbuf_add(&l->copy, l->buf, len);
+		/*
+		 * Read again only in the stream the read began in.  One
+		 * that followed an "include:" line ends in another file
+		 * (prev set) and is copied, before record_fast() changes
+		 * l->buf.  (With prev NULL before and after, the stream is
+		 * the file given: libldap closes an included file only on
+		 * its way back to the one that included it.)
+		 */
+		bool again =
+			start >= 0 && l->fp->fp == fp && l->fp->prev == NULL;
+		if (!again) {
+			strbuf_reset(&l->copy);
+			strbuf_add(&l->copy, l->buf, len);
+		}
 		struct scan_entry *e = NULL;
 		bool keep = false;
 		if (!record_fast(l, &e, &keep)) {
+			if (again) {
+				enum status st =
+					record_reread(l, start, before, len);
+				if (st != STATUS_OK) {
+					return st;
+				}
+			}
 			/*
 			 * lineno is the last line read, including the blank
 			 * line that ends the record unless the file ended

@@ -4,13 +4,18 @@
  * libldap's reader from files the test writes).
  */
 #include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "common/strbuf.h"
+#include "common/xalloc.h"
 #include "scanner/attrs.h"
 #include "scanner/decode.h"
 #include "scanner/entry.h"
@@ -848,6 +853,371 @@ test_ldif_both_paths(void)
 	strbuf_release(&slow);
 }
 
+/*
+ * From a regular file, a record that record_fast() gives up on is read
+ * from the file again (ldif_input.c's record_reread()); from a FIFO,
+ * which cannot be read twice, every record is copied first.  Both must
+ * give the same entries, warnings and errors, at the same lines.
+ */
+struct ldif_run {
+	struct scan_entry **e;
+	size_t n, cap;
+	enum status end;
+	unsigned errors;
+	char *err; /* stderr, the file's name replaced by "FILE" */
+};
+
+/* Every entry of the LDIF at path, until the end or a failure. */
+static void
+run_source(const char *path, struct ldif_run *r)
+{
+	const char *want[] = {"mail", "description", "member", NULL};
+	char errpath[] = "/tmp/test-scanner-err-XXXXXX";
+	int efd = mkstemp(errpath);
+	close(efd);
+	memset(r, 0, sizeof(*r));
+	unsigned before = log_error_count();
+	capture_begin(errpath);
+	enum status st;
+	struct scan_source *src = scan_source_ldif_new(path, want, NULL, &st);
+	struct scan_entry *e = NULL;
+	r->end = st;
+	while (src != NULL &&
+	       (r->end = scan_source_next(src, &e)) == STATUS_OK && e != NULL) {
+		if (r->n == r->cap) {
+			r->cap = r->cap ? r->cap * 2 : 16;
+			r->e = xreallocarray(r->e, r->cap, sizeof(*r->e));
+		}
+		r->e[r->n++] = e;
+	}
+	scan_source_free(src);
+	char *err = capture_end(errpath);
+	r->errors = log_error_count() - before;
+	struct strbuf sb;
+	strbuf_init(&sb);
+	size_t plen = strlen(path);
+	for (const char *s = err; *s != '\0';) {
+		if (strncmp(s, path, plen) == 0) {
+			strbuf_addstr(&sb, "FILE");
+			s += plen;
+		} else {
+			strbuf_addch(&sb, *s++);
+		}
+	}
+	free(err);
+	r->err = strbuf_detach(&sb, NULL);
+}
+
+/* text read from a regular file (fifo false) or through a FIFO. */
+static void
+run_ldif(const char *text, bool fifo, struct ldif_run *r)
+{
+	if (!fifo) {
+		char *path = write_file(text);
+		run_source(path, r);
+		unlink(path);
+		free(path);
+		return;
+	}
+	char dir[] = "/tmp/test-scanner-fifo-XXXXXX";
+	char path[sizeof(dir) + 16];
+	if (mkdtemp(dir) == NULL) {
+		perror("cannot make the FIFO's directory");
+		exit(EXIT_FAILURE);
+	}
+	snprintf(path, sizeof(path), "%s/in.ldif", dir);
+	if (mkfifo(path, 0600) != 0) {
+		perror("cannot make the FIFO");
+		exit(EXIT_FAILURE);
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		perror("cannot start the FIFO's writer");
+		exit(EXIT_FAILURE);
+	}
+	if (pid == 0) {
+		int fd = open(path, O_WRONLY);
+		size_t len = strlen(text), done = 0;
+		while (fd >= 0 && done < len) {
+			ssize_t n = write(fd, text + done, len - done);
+			if (n <= 0) {
+				_exit(EXIT_FAILURE);
+			}
+			done += (size_t)n;
+		}
+		_exit(fd >= 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	}
+	run_source(path, r);
+	/* A scan that stopped early leaves the writer blocked. */
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void
+run_release(struct ldif_run *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		scan_entry_free(r->e[i]);
+	}
+	free(r->e);
+	free(r->err);
+}
+
+/*
+ * Reads text both ways and checks that they agree and that they end
+ * with status end after n entries, stderr holding each of needles.
+ * *out gets what was read from the file, for more checks; the caller
+ * releases it (run_release()).
+ */
+static void
+same_both_ways(const char *what, const char *text, size_t n, enum status end,
+	       const char *const *needles, struct ldif_run *out)
+{
+	struct ldif_run file, fifo;
+	run_ldif(text, false, &file);
+	run_ldif(text, true, &fifo);
+	char msg[256];
+	snprintf(msg, sizeof(msg), "%s: %zu entries from the file", what, n);
+	is_int(file.n, n, msg);
+	snprintf(msg, sizeof(msg), "%s: as many through a FIFO", what);
+	is_int(fifo.n, file.n, msg);
+	bool same = file.n == fifo.n;
+	for (size_t i = 0; same && i < file.n; i++) {
+		same = same_entry(file.e[i], fifo.e[i]);
+	}
+	snprintf(msg, sizeof(msg), "%s: the same entries both ways", what);
+	ok(same, msg);
+	snprintf(msg, sizeof(msg), "%s: the file's scan ends as expected",
+		 what);
+	is_int(file.end, end, msg);
+	snprintf(msg, sizeof(msg), "%s: the FIFO's ends the same", what);
+	is_int(fifo.end, file.end, msg);
+	snprintf(msg, sizeof(msg), "%s: the same errors and warnings", what);
+	ok(file.errors == fifo.errors && strcmp(file.err, fifo.err) == 0, msg);
+	for (size_t i = 0; needles[i] != NULL; i++) {
+		snprintf(msg, sizeof(msg), "%s: says '%s'", what, needles[i]);
+		ok(strstr(file.err, needles[i]) != NULL, msg);
+	}
+	if (strcmp(file.err, fifo.err) != 0 || file.end != end) {
+		printf("# file: %s# fifo: %s", file.err, fifo.err);
+	}
+	run_release(&fifo);
+	*out = file;
+}
+
+/* text with every "\n" made "\r\n". */
+static char *
+crlf(const char *text)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	for (const char *s = text; *s != '\0'; s++) {
+		if (*s == '\n') {
+			strbuf_addch(&sb, '\r');
+		}
+		strbuf_addch(&sb, *s);
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+/* Slow records (version, changetype, a change, an error) among others. */
+static const char reread_text[] =
+	"version: 1\n"                               /* 1 */
+	"\n"                                         /* 2 */
+	"dn: CN=Ann,OU=Users,DC=contoso,DC=com\n"    /* 3 */
+	"objectClass: user\n"                        /* 4 */
+	"mail: ann@contoso.com\n"                    /* 5 */
+	"\n"                                         /* 6 */
+	"dn: CN=Bob,OU=Users,DC=contoso,DC=com\n"    /* 7 */
+	"changetype: add\n"                          /* 8 */
+	"objectClass: user\n"                        /* 9 */
+	"mail: bob@contoso.com\n"                    /* 10 */
+	"description: folded\n"                      /* 11 */
+	"  over two lines\n"                         /* 12 */
+	"\n"                                         /* 13 */
+	"\n"                                         /* 14 */
+	"dn: CN=Ann,OU=Users,DC=contoso,DC=com\n"    /* 15 */
+	"changetype: modify\n"                       /* 16 */
+	"replace: mail\n"                            /* 17 */
+	"mail: ann2@contoso.com\n"                   /* 18 */
+	"-\n"                                        /* 19 */
+	"\n"                                         /* 20 */
+	"dn: CN=Cy,OU=Users,DC=contoso,DC=com\n"     /* 21 */
+	"objectClass: user\n"                        /* 22 */
+	"mail: cy@contoso.com\n"                     /* 23 */
+	"\n"                                         /* 24 */
+	"dn: CN=Broken,OU=Users,DC=contoso,DC=com\n" /* 25 */
+	"changetype: add\n"                          /* 26 */
+	"objectClass: user\n"                        /* 27 */
+	"this line has no colon\n"                   /* 28 */
+	"cn: Broken\n"                               /* 29 */
+	"\n"                                         /* 30 */
+	"dn: CN=Dee,OU=Users,DC=contoso,DC=com\n"    /* 31 */
+	"objectClass: user\n";                       /* 32 */
+
+static void
+test_ldif_reread(void)
+{
+	struct ldif_run r;
+	const char *const errs[] = {
+		"FILE:15: CN=Ann,OU=Users,DC=contoso,DC=com is a change "
+		"record",
+		"FILE:28: not a valid LDIF record", "this line has no colon",
+		NULL};
+	same_both_ways("slow records", reread_text, 3, STATUS_ERR_DIRECTORY,
+		       errs, &r);
+	if (r.n == 3) {
+		is_str(scan_entry_first(r.e[1], "description"),
+		       "folded over two lines",
+		       "slow records: the slow one read whole");
+		is_str(scan_entry_first(r.e[2], "mail"), "cy@contoso.com",
+		       "slow records: the one after them read");
+	}
+	run_release(&r);
+	char *text = crlf(reread_text);
+	same_both_ways("slow records, CRLF", text, 3, STATUS_ERR_DIRECTORY,
+		       errs, &r);
+	if (r.n == 3) {
+		is_str(scan_entry_first(r.e[1], "mail"), "bob@contoso.com",
+		       "slow records, CRLF: no CR in the slow one's value");
+	}
+	run_release(&r);
+	free(text);
+
+	/* The slow record last: no blank line after it, or no line end. */
+	static const char last[] = "dn: CN=Ann,OU=Users,DC=contoso,DC=com\n"
+				   "objectClass: user\n"
+				   "\n"
+				   "dn: CN=Bob,OU=Users,DC=contoso,DC=com\n"
+				   "changetype: add\n"
+				   "objectClass: user\n"
+				   "mail: bob@contoso.com\n";
+	const char *const none[] = {NULL};
+	same_both_ways("slow record last", last, 2, STATUS_OK, none, &r);
+	run_release(&r);
+	text = crlf(last);
+	same_both_ways("slow record last, CRLF", text, 2, STATUS_OK, none, &r);
+	run_release(&r);
+	text[strlen(text) - 2] = '\0';
+	same_both_ways("slow record last, no line end", text, 2, STATUS_OK,
+		       none, &r);
+	if (r.n == 2) {
+		is_str(scan_entry_first(r.e[1], "mail"), "bob@contoso.com",
+		       "slow record last, no line end: its last value whole");
+	}
+	run_release(&r);
+	free(text);
+	static const char last_bad[] = "dn: CN=Ann,OU=Users,DC=contoso,DC=com\n"
+				       "objectClass: user\n"
+				       "\n"
+				       "dn: CN=Bob,OU=Users,DC=contoso,DC=com\n"
+				       "changetype: add\n"
+				       "objectClass: user\n"
+				       "no colon";
+	const char *const bad_errs[] = {"FILE:7: not a valid LDIF record",
+					NULL};
+	same_both_ways("bad record last", last_bad, 1, STATUS_ERR_DIRECTORY,
+		       bad_errs, &r);
+	run_release(&r);
+
+	/*
+	 * A slow record larger than the stream's buffer (1 MB) and across
+	 * its end: read again from the disk, not from the buffer.
+	 */
+	struct strbuf big;
+	strbuf_init(&big);
+	for (int i = 0; i < 3000; i++) {
+		strbuf_addf(&big,
+			    "dn: CN=U%d,OU=Users,DC=contoso,DC=com\n"
+			    "objectClass: user\n"
+			    "description: %0200d\n\n",
+			    i, i);
+	}
+	strbuf_addstr(&big, "dn: CN=Big,OU=Groups,DC=contoso,DC=com\n"
+			    "changetype: add\n"
+			    "objectClass: group\n");
+	for (int i = 0; i < 30000; i++) {
+		strbuf_addf(&big,
+			    "member: CN=Member %d,OU=Users,DC=contoso,"
+			    "DC=com\n",
+			    i);
+	}
+	strbuf_addstr(&big, "\n"
+			    "dn: CN=Zed,OU=Users,DC=contoso,DC=com\n"
+			    "changetype: modify\n"
+			    "replace: mail\n"
+			    "mail: zed@contoso.com\n"
+			    "-\n"
+			    "\n"
+			    "dn: CN=Last,OU=Users,DC=contoso,DC=com\n"
+			    "objectClass: user\n");
+	const char *const big_errs[] = {
+		"FILE:42005: CN=Zed,OU=Users,DC=contoso,DC=com is a change "
+		"record",
+		NULL};
+	same_both_ways("a slow record over 1 MB", big.buf, 3002, STATUS_OK,
+		       big_errs, &r);
+	if (r.n == 3002) {
+		const struct scan_attr *m =
+			scan_entry_attr(r.e[3000], "member");
+		ok(m != NULL && m->nvals == 30000 &&
+			   strcmp(m->vals[29999].data,
+				  "CN=Member 29999,OU=Users,DC=contoso,"
+				  "DC=com") == 0,
+		   "a slow record over 1 MB: every member read");
+		is_str(r.e[3001]->dn, "CN=Last,OU=Users,DC=contoso,DC=com",
+		       "a slow record over 1 MB: the records after it read");
+	}
+	run_release(&r);
+	strbuf_release(&big);
+
+	/*
+	 * libldap follows "include:" to another file; records it reads
+	 * there, or that begin there, are copied, not read again.
+	 */
+	char *inc = write_file("dn: CN=Bob,OU=Users,DC=contoso,DC=com\n"
+			       "changetype: add\n"
+			       "objectClass: user\n"
+			       "mail: bob@contoso.com\n"
+			       "\n"
+			       "dn: CN=Bo2,OU=Users,DC=contoso,DC=com\n"
+			       "changetype: add\n"
+			       "objectClass: user\n"
+			       "mail: bo2@contoso.com\n");
+	struct strbuf with;
+	strbuf_init(&with);
+	strbuf_addf(&with,
+		    "dn: CN=Ann,OU=Users,DC=contoso,DC=com\n"
+		    "objectClass: user\n"
+		    "\n"
+		    "include: file://%s\n"
+		    "\n"
+		    "dn: CN=Cy,OU=Users,DC=contoso,DC=com\n"
+		    "changetype: add\n"
+		    "objectClass: user\n"
+		    "mail: cy@contoso.com\n"
+		    "\n"
+		    "dn: CN=Dee,OU=Users,DC=contoso,DC=com\n"
+		    "changetype: add\n"
+		    "objectClass: user\n"
+		    "mail: dee@contoso.com\n",
+		    inc);
+	same_both_ways("an include", with.buf, 5, STATUS_OK, none, &r);
+	if (r.n == 5) {
+		is_str(scan_entry_first(r.e[1], "mail"), "bob@contoso.com",
+		       "an include: the slow record in the other file");
+		is_str(scan_entry_first(r.e[4], "mail"), "dee@contoso.com",
+		       "an include: a slow record after it, back in the first");
+	}
+	run_release(&r);
+	strbuf_release(&with);
+	unlink(inc);
+	free(inc);
+}
+
 /* One bad LDIF: the scan fails with one error naming file:line. */
 static void
 bad_ldif(const char *text, const char *line, const char *needle,
@@ -918,6 +1288,7 @@ main(void)
 	test_default_filter();
 	test_ldif();
 	test_ldif_both_paths();
+	test_ldif_reread();
 	test_bad_ldif();
 	scan_source_free(NULL);
 	return tap_done();

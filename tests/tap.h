@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int tap_n;
 static int tap_failed;
@@ -46,6 +47,25 @@ tap_ok(int cond, const char *file, int line, const char *what)
 			       g_ ? g_ : "(null)", w_ ? w_ : "(null)");      \
 		}                                                            \
 	} while (0)
+
+/*
+ * A new file holding text, named after a mkstemp() template such as
+ * "/tmp/test-XXXXXX"; the caller removes it and frees the name.  A test
+ * that cannot write its input cannot run: it stops here.
+ */
+static inline char *
+tap_write_file(const char *template, const char *text)
+{
+	char *path = strdup(template);
+	int fd = path != NULL ? mkstemp(path) : -1;
+	size_t len = strlen(text);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len) {
+		perror("cannot write a test input");
+		exit(EXIT_FAILURE);
+	}
+	close(fd);
+	return path;
+}
 
 /* Prints the plan; the test's exit status. */
 static inline int

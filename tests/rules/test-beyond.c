@@ -177,24 +177,10 @@ synced_user(const char *cn, const char *sam)
 	return e;
 }
 
-static char *
-write_pack(const char *xml)
-{
-	char *path = strdup("/tmp/pack-XXXXXX");
-	int fd = mkstemp(path);
-	size_t len = strlen(xml);
-	if (fd < 0 || write(fd, xml, len) != (ssize_t)len) {
-		perror("cannot write the test pack");
-		exit(EXIT_FAILURE);
-	}
-	close(fd);
-	return path;
-}
-
 static void
 load_fails(const char *xml, const char *want, const char *what)
 {
-	char *path = write_pack(xml);
+	char *path = tap_write_file("/tmp/pack-XXXXXX", xml);
 	enum status st;
 	unsigned before = log_error_count();
 	struct ruleset *rs = ruleset_load(path, NULL, &st);
@@ -275,8 +261,8 @@ static void
 test_custom_entry_pack(void)
 {
 	/* A pack of entry rules only: a group limit of the customer's. */
-	char *path = write_pack(
-		HEAD
+	char *path = tap_write_file(
+		"/tmp/pack-XXXXXX", HEAD
 		"<rule id=\"acme.big\" check=\"count\" attribute=\"member\" "
 		"limit=\"2\" class=\"group\" scope=\"all\" "
 		"severity=\"info\" error=\"BigGroup\">"

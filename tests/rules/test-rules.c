@@ -599,6 +599,18 @@ test_pack_errors(void)
 	ok(rs == NULL && st == STATUS_ERR_CONFIG, "missing pack file");
 }
 
+/* A pack loaded from a file holding xml (removed again), or NULL. */
+static struct ruleset *
+pack_from_xml(const char *xml)
+{
+	char *path = tap_write_file("/tmp/pack-XXXXXX", xml);
+	enum status st;
+	struct ruleset *rs = ruleset_load(path, NULL, &st);
+	unlink(path);
+	free(path);
+	return rs;
+}
+
 static void
 test_custom_pack(void)
 {
@@ -610,13 +622,7 @@ test_custom_pack(void)
 		"<rule id=\"acme.sam\" check=\"pattern\" pattern=\"[^a-z0-9.]\" error=\"Policy\" severity=\"warning\">"
 		"<description>policy</description><remediation>fix</remediation></rule>\n"
 		"</chain></pack>\n";
-	char path[] = "/tmp/pack-XXXXXX";
-	int fd = mkstemp(path);
-	ok(fd >= 0 && write(fd, xml, strlen(xml)) == (ssize_t)strlen(xml),
-	   "pack written");
-	close(fd);
-	enum status st;
-	struct ruleset *rs = ruleset_load(path, NULL, &st);
+	struct ruleset *rs = pack_from_xml(xml);
 	ok(rs != NULL, "custom pack loads");
 	if (rs == NULL) {
 		return;
@@ -643,7 +649,6 @@ test_custom_pack(void)
 	reset(&c);
 	scan_entry_free(e);
 	ruleset_free(rs);
-	unlink(path);
 }
 
 /*
@@ -661,14 +666,7 @@ test_class_conditions(void)
 		"<rule id=\"c.other\" check=\"pattern\" pattern=\"y\" error=\"N\" not-class=\"User\">"
 		"<description>d</description><remediation>r</remediation></rule>\n"
 		"</chain></pack>\n";
-	char path[] = "/tmp/pack-XXXXXX";
-	int fd = mkstemp(path);
-	ok(fd >= 0 && write(fd, xml, strlen(xml)) == (ssize_t)strlen(xml),
-	   "class pack written");
-	close(fd);
-	enum status st;
-	struct ruleset *rs = ruleset_load(path, NULL, &st);
-	unlink(path);
+	struct ruleset *rs = pack_from_xml(xml);
 	ok(rs != NULL, "class pack loads");
 	if (rs == NULL) {
 		return;

@@ -91,19 +91,6 @@ __wrap_fseeko64(FILE *fp, off_t off, int whence)
 	return __real_fseeko64(fp, off, whence);
 }
 
-static char *
-write_file(const char *text)
-{
-	char *path = strdup("/tmp/test-reread-XXXXXX");
-	int fd = mkstemp(path);
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
-		perror("cannot write the test LDIF");
-		exit(EXIT_FAILURE);
-	}
-	close(fd);
-	return path;
-}
-
 /*
  * Over 1 MB, the stream's buffer: records, then a slow one ("changetype:
  * add") from line 4001 that ends past that, so it is read again
@@ -143,7 +130,7 @@ static size_t
 scan(const char *text, enum seek_fault f, enum status *end, unsigned *errors,
      char **err)
 {
-	char *path = write_file(text);
+	char *path = tap_write_file("/tmp/test-reread-XXXXXX", text);
 	char errpath[] = "/tmp/test-reread-err-XXXXXX";
 	int efd = mkstemp(errpath);
 	fflush(stderr);

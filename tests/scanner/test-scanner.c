@@ -388,19 +388,6 @@ test_default_filter(void)
 	scan_entry_free(e);
 }
 
-static char *
-write_file(const char *text)
-{
-	char *path = strdup("/tmp/test-scanner-XXXXXX");
-	int fd = mkstemp(path);
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
-		perror("cannot write the test LDIF");
-		exit(EXIT_FAILURE);
-	}
-	close(fd);
-	return path;
-}
-
 /* Runs fn with stderr captured in a file; returns what it printed. */
 static int saved_stderr = -1;
 
@@ -505,7 +492,7 @@ static const char ldif_text[] =
 static void
 test_ldif(void)
 {
-	char *path = write_file(ldif_text);
+	char *path = tap_write_file("/tmp/test-scanner-XXXXXX", ldif_text);
 	const char *want[] = {"displayName",    "userPrincipalName",
 			      "proxyAddresses", "mail",
 			      "objectSid",      NULL};
@@ -606,8 +593,9 @@ test_ldif(void)
 	free(err);
 
 	/* Cancel between records. */
-	path = write_file("dn: cn=a,dc=x\nobjectClass: user\n\n"
-			  "dn: cn=b,dc=x\nobjectClass: user\n");
+	path = tap_write_file("/tmp/test-scanner-XXXXXX",
+			      "dn: cn=a,dc=x\nobjectClass: user\n\n"
+			      "dn: cn=b,dc=x\nobjectClass: user\n");
 	volatile sig_atomic_t cancel = 0;
 	src = scan_source_ldif_new(path, want, &cancel, &st);
 	struct scan_entry *e = NULL;
@@ -624,7 +612,8 @@ test_ldif(void)
 	free(path);
 
 	/* An empty file is an empty scan. */
-	path = write_file("version: 1\n\n# nothing\n");
+	path = tap_write_file("/tmp/test-scanner-XXXXXX",
+			      "version: 1\n\n# nothing\n");
 	src = scan_source_ldif_new(path, want, NULL, &st);
 	e = NULL;
 	is_int(scan_source_next(src, &e), STATUS_OK, "empty LDIF reads");
@@ -709,7 +698,7 @@ static size_t
 read_all(const char *text, const char *const *want, struct scan_entry **out,
 	 size_t max)
 {
-	char *path = write_file(text);
+	char *path = tap_write_file("/tmp/test-scanner-XXXXXX", text);
 	enum status st;
 	struct scan_source *src = scan_source_ldif_new(path, want, NULL, &st);
 	size_t n = 0;
@@ -913,7 +902,7 @@ static void
 run_ldif(const char *text, bool fifo, struct ldif_run *r)
 {
 	if (!fifo) {
-		char *path = write_file(text);
+		char *path = tap_write_file("/tmp/test-scanner-XXXXXX", text);
 		run_source(path, r);
 		unlink(path);
 		free(path);
@@ -1178,15 +1167,16 @@ test_ldif_reread(void)
 	 * libldap follows "include:" to another file; records it reads
 	 * there, or that begin there, are copied, not read again.
 	 */
-	char *inc = write_file("dn: CN=Bob,OU=Users,DC=contoso,DC=com\n"
-			       "changetype: add\n"
-			       "objectClass: user\n"
-			       "mail: bob@contoso.com\n"
-			       "\n"
-			       "dn: CN=Bo2,OU=Users,DC=contoso,DC=com\n"
-			       "changetype: add\n"
-			       "objectClass: user\n"
-			       "mail: bo2@contoso.com\n");
+	char *inc = tap_write_file("/tmp/test-scanner-XXXXXX",
+				   "dn: CN=Bob,OU=Users,DC=contoso,DC=com\n"
+				   "changetype: add\n"
+				   "objectClass: user\n"
+				   "mail: bob@contoso.com\n"
+				   "\n"
+				   "dn: CN=Bo2,OU=Users,DC=contoso,DC=com\n"
+				   "changetype: add\n"
+				   "objectClass: user\n"
+				   "mail: bo2@contoso.com\n");
 	struct strbuf with;
 	strbuf_init(&with);
 	strbuf_addf(&with,
@@ -1223,7 +1213,7 @@ static void
 bad_ldif(const char *text, const char *line, const char *needle,
 	 const char *what)
 {
-	char *path = write_file(text);
+	char *path = tap_write_file("/tmp/test-scanner-XXXXXX", text);
 	char errpath[] = "/tmp/test-scanner-err-XXXXXX";
 	int efd = mkstemp(errpath);
 	close(efd);

@@ -27,6 +27,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "common/hash.h"
 #include "common/log.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
@@ -194,8 +195,8 @@ struct dup_row {
  * The findings block stores every distinct string once and the rows as
  * indexes into that table: a DN, a rule or an error repeats on many rows,
  * and arrays of numbers parse fast, so 100,000 findings stay a small
- * block.  Index 0 is null.  An open-addressing hash table (FNV-1a) maps a
- * string to its index.
+ * block.  Index 0 is null.  An open-addressing hash table
+ * (hash_bytes()) maps a string to its index.
  */
 struct intern {
 	char **strings; /* [0] is NULL */
@@ -204,24 +205,14 @@ struct intern {
 	size_t n_slots;
 };
 
-static uint32_t
-fnv1a(const char *s)
-{
-	uint32_t h = 2166136261u;
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0';
-	     p++) {
-		h = (h ^ *p) * 16777619u;
-	}
-	return h;
-}
-
 static void
 intern_grow(struct intern *t)
 {
 	size_t n_slots = t->n_slots == 0 ? 1024 : t->n_slots * 2;
 	uint32_t *slots = xcalloc(n_slots, sizeof(*slots));
 	for (size_t i = 1; i < t->n; i++) {
-		size_t j = fnv1a(t->strings[i]) & (n_slots - 1);
+		size_t j = hash_bytes(t->strings[i], strlen(t->strings[i])) &
+			   (n_slots - 1);
 		while (slots[j] != 0) {
 			j = (j + 1) & (n_slots - 1);
 		}
@@ -247,7 +238,7 @@ intern(struct intern *t, const char *s)
 	if (t->n * 2 >= t->n_slots) {
 		intern_grow(t);
 	}
-	size_t j = fnv1a(s) & (t->n_slots - 1);
+	size_t j = hash_bytes(s, strlen(s)) & (t->n_slots - 1);
 	while (t->slots[j] != 0) {
 		size_t i = t->slots[j] - 1;
 		if (strcmp(t->strings[i], s) == 0) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "rules/text.h"
@@ -17,17 +18,6 @@ struct tld_set {
 	size_t count;
 };
 
-static uint64_t
-hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static void
 insert(struct tld_set *set, char *s)
 {
@@ -38,7 +28,9 @@ insert(struct tld_set *set, char *s)
 			if (set->slots[i] == NULL) {
 				continue;
 			}
-			size_t j = hash(set->slots[i]) & (ncap - 1);
+			size_t j = hash_bytes(set->slots[i],
+					      strlen(set->slots[i])) &
+				   (ncap - 1);
 			while (nslots[j] != NULL) {
 				j = (j + 1) & (ncap - 1);
 			}
@@ -48,7 +40,7 @@ insert(struct tld_set *set, char *s)
 		set->slots = nslots;
 		set->cap = ncap;
 	}
-	size_t j = hash(s) & (set->cap - 1);
+	size_t j = hash_bytes(s, strlen(s)) & (set->cap - 1);
 	while (set->slots[j] != NULL) {
 		if (strcmp(set->slots[j], s) == 0) {
 			free(s);
@@ -123,7 +115,7 @@ tld_set_has(const struct tld_set *set, const char *tld)
 	if (set->cap == 0) {
 		return false;
 	}
-	size_t j = hash(tld) & (set->cap - 1);
+	size_t j = hash_bytes(tld, strlen(tld)) & (set->cap - 1);
 	while (set->slots[j] != NULL) {
 		if (strcmp(set->slots[j], tld) == 0) {
 			return true;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/hash.h"
 #include "rules/pack.h"
 
 void
@@ -18,10 +19,7 @@ entry_view_init(struct entry_view *v, const struct scan_entry *e)
 const struct scan_attr *
 entry_view_attr(struct entry_view *v, const char *name)
 {
-	/* Fibonacci hashing: the top bits of the address times 2^64/phi. */
-	size_t at = (size_t)(((uintptr_t)name * 0x9e3779b97f4a7c15u) >>
-			     (64 - ENTRY_VIEW_BITS));
-	struct entry_view_slot *s = &v->slot[at];
+	struct entry_view_slot *s = &v->slot[hash_ptr(name, ENTRY_VIEW_BITS)];
 	if (s->name != name) {
 		s->name = name;
 		s->a = scan_entry_attr(v->e, name);

@@ -16,6 +16,7 @@
 #include <ldap.h>
 #include <ldif.h>
 
+#include "common/hash.h"
 #include "common/log.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
@@ -583,15 +584,7 @@ static bool
 type_lookup(struct scan_ldif *l, const char *type, size_t len,
 	    const char **name, bool *category)
 {
-	/* Eight bytes at a time, multiplied and folded. */
-	uint64_t h = len * 0x9e3779b97f4a7c15u;
-	for (size_t k = 0; k < len; k += 8) {
-		uint64_t w = 0;
-		memcpy(&w, type + k, len - k < 8 ? len - k : 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdu;
-		h ^= h >> 32;
-	}
-	size_t i = (size_t)(h % LDIF_TYPES);
+	size_t i = (size_t)(hash_bytes(type, len) % LDIF_TYPES);
 	for (; l->types[i].len != 0; i = (i + 1) % LDIF_TYPES) {
 		if (l->types[i].len == len &&
 		    memcmp(l->types[i].desc, type, len) == 0) {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/ascii.h"
+#include "common/hash.h"
 #include "common/log.h"
 #include "common/strbuf.h"
 #include "common/thread.h"
@@ -86,8 +87,9 @@ enum cand_field {
 #define CAND_DICT_MAX 4096
 /* A longer part of dup_key before the value is written whole. */
 #define CAND_PREFIX_MAX 64
-/* Slots of the writer's look-up by address (a power of two). */
-#define CAND_DICT_CACHE 256
+/* Slots of the writer's look-up by address: 2^8. */
+#define CAND_DICT_CACHE_BITS 8
+#define CAND_DICT_CACHE (1u << CAND_DICT_CACHE_BITS)
 
 /* The strings of the dictionary fields, as written (writer side). */
 struct dict {
@@ -237,28 +239,6 @@ cand_log_stats(const struct cand_log *log, uint64_t *count, uint64_t *bytes)
 	*bytes = log->good + log->out.len;
 }
 
-/* A 64-bit hash of len bytes, eight at a time. */
-static uint64_t
-hash_bytes(const char *p, size_t len)
-{
-	uint64_t h = 0x9e3779b97f4a7c15u ^ (len * 0xff51afd7ed558ccdu);
-	uint64_t w;
-	while (len >= 8) {
-		memcpy(&w, p, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdu;
-		h ^= h >> 32;
-		p += 8;
-		len -= 8;
-	}
-	w = 0;
-	memcpy(&w, p, len);
-	h = (h ^ w) * 0xc4ceb9fe1a85ec53u;
-	h ^= h >> 29;
-	h *= 0xff51afd7ed558ccdu;
-	h ^= h >> 32;
-	return h;
-}
-
 /* The hash of a dup_key. */
 static uint64_t
 cand_hash(const char *p, size_t len)
@@ -292,9 +272,7 @@ dict_code(struct dict *d, const char *s, size_t *len)
 	if (s == NULL) {
 		return 0;
 	}
-	size_t c =
-		(size_t)(((uint64_t)(uintptr_t)s * 0x9e3779b97f4a7c15u) >> 56) &
-		(CAND_DICT_CACHE - 1);
+	size_t c = hash_ptr(s, CAND_DICT_CACHE_BITS);
 	if (d->cache[c].p == s) {
 		/* Mostly found here, without measuring s. */
 		uint32_t id = d->cache[c].id;

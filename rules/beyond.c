@@ -727,14 +727,8 @@ applies(const struct entry_ctx *x, const struct rule *r, const char *skipped,
 		return false;
 	}
 	const struct rule_cond *c = &r->cond;
-	if (c->nclasses > 0) {
-		bool in = false;
-		for (size_t i = 0; i < c->nclasses; i++) {
-			in |= c->classes[i] == x->pack_cls;
-		}
-		if (in == c->class_not) {
-			return false;
-		}
+	if (!pack_class_holds(c, x->pack_cls)) {
+		return false;
 	}
 	if (c->if_attr != NULL && !has_value(x->v, c->if_attr)) {
 		return false;

@@ -108,19 +108,42 @@ struct parse {
 	bool failed;
 };
 
+char *
+pack_class(const struct ruleset *rs, const char *cls)
+{
+	for (size_t i = 0; i < rs->nclasses; i++) {
+		if (strcasecmp(rs->classes[i], cls) == 0) {
+			return rs->classes[i];
+		}
+	}
+	return NULL;
+}
+
+bool
+pack_class_holds(const struct rule_cond *c, const char *pack_cls)
+{
+	if (c->nclasses == 0) {
+		return true;
+	}
+	bool in = false;
+	for (size_t i = 0; i < c->nclasses; i++) {
+		in |= c->classes[i] == pack_cls;
+	}
+	return c->class_not ? !in : in;
+}
+
 /*
  * The one copy of an object class the pack names, whatever its case
  * (ruleset.classes): a condition's classes are then compared with the
- * entry's by address (rules.c, class_holds()).
+ * entry's by address (pack_class_holds()).
  */
 static char *
 intern_class(struct parse *p, const char *s)
 {
 	struct ruleset *rs = p->rs;
-	for (size_t i = 0; i < rs->nclasses; i++) {
-		if (strcasecmp(rs->classes[i], s) == 0) {
-			return rs->classes[i];
-		}
+	char *known = pack_class(rs, s);
+	if (known != NULL) {
+		return known;
 	}
 	rs->classes = xreallocarray(rs->classes, rs->nclasses + 1,
 				    sizeof(*rs->classes));

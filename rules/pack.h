@@ -184,6 +184,16 @@ struct ruleset {
 	size_t nclasses;
 };
 
+/* ruleset.classes' copy of the object class cls, whatever its case, or
+ * NULL when the pack names it nowhere. */
+char *
+pack_class(const struct ruleset *rs, const char *cls);
+
+/* Whether c's class or not-class list admits an entry whose class is
+ * pack_cls (pack_class()'s answer): compared by address. */
+bool
+pack_class_holds(const struct rule_cond *c, const char *pack_cls);
+
 /*
  * The entry being checked, its attributes looked up by name once each
  * (view.c): the rules ask for the same few names dozens of times an

@@ -524,22 +524,9 @@ re_delete(const struct ectx *x, const pcre2_code *re, const char *s)
 }
 
 static bool
-class_holds(const struct ectx *x, const struct rule_cond *c)
-{
-	if (c->nclasses == 0) {
-		return true;
-	}
-	bool in = false;
-	for (size_t i = 0; i < c->nclasses; i++) {
-		in |= c->classes[i] == x->pack_cls;
-	}
-	return c->class_not ? !in : in;
-}
-
-static bool
 cond_holds(const struct ectx *x, const struct rule_cond *c, const char *orig)
 {
-	if (!class_holds(x, c)) {
+	if (!pack_class_holds(c, x->pack_cls)) {
 		return false;
 	}
 	if (c->if_attr != NULL && !has_value(x->v, c->if_attr)) {
@@ -1116,7 +1103,7 @@ skip_reason(const struct ectx *x)
 {
 	for (size_t i = 0; i < x->rs->nskips; i++) {
 		const struct skip *s = &x->rs->skips[i];
-		if (!class_holds(x, &s->cond)) {
+		if (!pack_class_holds(&s->cond, x->pack_cls)) {
 			continue;
 		}
 		bool all = true;
@@ -1144,11 +1131,7 @@ ruleset_check(const struct ruleset *rs, const struct scan_entry *e,
 		.cls = entry_view_class(&view),
 		.md = pcre2_match_data_create(1, NULL),
 	};
-	for (size_t i = 0; i < rs->nclasses && x.pack_cls == NULL; i++) {
-		if (strcasecmp(rs->classes[i], x.cls) == 0) {
-			x.pack_cls = rs->classes[i];
-		}
-	}
+	x.pack_cls = pack_class(rs, x.cls);
 	if (x.md == NULL) {
 		LOG_ERR("cannot check %s: out of memory", e->dn);
 		return STATUS_ERR_UNEXPECTED;

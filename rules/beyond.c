@@ -494,12 +494,7 @@ held_add(struct held **h, size_t *n, size_t *cap, const char *ns,
 	 const char *attribute, const char *value, const char *addr, size_t al,
 	 int order)
 {
-	/* ns ":" the al bytes of addr folded, built in place. */
-	size_t nl = strlen(ns);
-	char *key = xmalloc(nl + 1 + al + 1);
-	memcpy(key, ns, nl);
-	key[nl] = ':';
-	text_fold_to(key + nl + 1, addr, al);
+	char *key = text_fold_key(ns, addr, al);
 	if (*n == *cap) {
 		*cap = *cap != 0 ? *cap * 2 : 8;
 		*h = xreallocarray(*h, *cap, sizeof(**h));

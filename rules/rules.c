@@ -984,11 +984,7 @@ run_value(const struct ectx *x, const struct chain *ch,
 			if (have_dup || cur[0] == '\0') {
 				continue;
 			}
-			size_t nl = strlen(r->ns), cl = strlen(cur);
-			dup_key = xmalloc(nl + 1 + cl + 1);
-			memcpy(dup_key, r->ns, nl);
-			dup_key[nl] = ':';
-			text_fold_to(dup_key + nl + 1, cur, cl);
+			dup_key = text_fold_key(r->ns, cur, strlen(cur));
 			dup = (struct step){r->id, NULL, FLAG_DUPLICATE,
 					    dup_action(x, r, cur, orig, valid),
 					    r->severity};

@@ -251,8 +251,13 @@ fold_cp(uint32_t c)
 	return c;
 }
 
-void
-text_fold_to(char *out, const char *s, size_t len)
+/*
+ * text_fold() of the len bytes of valid UTF-8 s (no NUL among them) into
+ * out, which has room for len + 1: the folding is as long as s, and out
+ * gets a NUL after it.
+ */
+static void
+fold_to(char *out, const char *s, size_t len)
 {
 	/*
 	 * Every mapping in fold_cp() keeps the UTF-8 length (ASCII to
@@ -290,11 +295,22 @@ text_fold_to(char *out, const char *s, size_t len)
 }
 
 char *
+text_fold_key(const char *ns, const char *s, size_t len)
+{
+	size_t nl = strlen(ns);
+	char *key = xmalloc(nl + 1 + len + 1);
+	memcpy(key, ns, nl);
+	key[nl] = ':';
+	fold_to(key + nl + 1, s, len);
+	return key;
+}
+
+char *
 text_fold(const char *s)
 {
 	size_t len = strlen(s);
 	char *out = xmalloc(len + 1);
-	text_fold_to(out, s, len);
+	fold_to(out, s, len);
 	return out;
 }
 

@@ -55,13 +55,10 @@ text_utf16_prefix(const char *s, size_t units);
 char *
 text_fold(const char *s);
 
-/*
- * text_fold() of the len bytes of valid UTF-8 s (no NUL among them) into
- * out, which has room for len + 1: the folding is as long as s, and out
- * gets a NUL after it.
- */
-void
-text_fold_to(char *out, const char *s, size_t len);
+/* A duplicate key: ns, ':' and the folding of the len bytes of valid
+ * UTF-8 s, in one allocation (the caller frees it). */
+char *
+text_fold_key(const char *ns, const char *s, size_t len);
 
 /*
  * strcmp(text_fold(a), text_fold(b)) == 0, without the copies: a and b

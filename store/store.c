@@ -19,6 +19,7 @@
 #include "common/xalloc.h"
 #include "store/cand.h"
 #include "store/codec.h"
+#include "store/rowsort.h"
 #include "store/schema.h"
 #include "store/writer.h"
 
@@ -32,6 +33,17 @@
 #define STORE_BUSY_TIMEOUT_MS 120000
 
 #define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+
+/*
+ * The object and finding rows that the writer thread, and the findings
+ * that settling the candidates, hold back to insert in runs in index
+ * order (store/rowsort.h).  Tests make the runs short, so that a scan
+ * holds and inserts many of them.
+ */
+#ifndef STORE_SORT_ROWS
+#define STORE_SORT_ROWS 131072
+#endif
+#define STORE_SORT_BYTES (32u << 20)
 
 /* The statements a scan runs once per row, prepared once per store. */
 enum stmt_id {
@@ -71,6 +83,9 @@ struct store {
 	size_t nlogs;
 	/* store_write_behind(): the thread that writes the rows, or NULL. */
 	struct writer *writer;
+	/* The writer's rows not yet inserted (store/rowsort.h). */
+	struct rowsort *held_objects;
+	struct rowsort *held_findings;
 	/*
 	 * The scan begun last and the largest findings id before it: its
 	 * findings all lie above, so counting them at its end reads those
@@ -500,6 +515,8 @@ store_free(struct store *s)
 		return;
 	}
 	writer_free(s->writer);
+	rowsort_free(s->held_objects);
+	rowsort_free(s->held_findings);
 	if (s->db != NULL) {
 		/* Rows written so far stay, as with store_scan_fail(). */
 		if (in_transaction(s)) {
@@ -808,6 +825,124 @@ add_one_now(struct store *s, enum row_op op, int64_t scan_id, const char *str)
 	}
 }
 
+/* The object row that codec_put_strs() wrote for store_add_object(). */
+static bool
+decode_object(const unsigned char **p, const unsigned char *end,
+	      struct store_object *obj)
+{
+	const char *str[4];
+	size_t len;
+	for (size_t i = 0; i < 4; i++) {
+		if (!codec_get_str(p, end, &str[i], &len)) {
+			return false;
+		}
+	}
+	*obj = (struct store_object){
+		.key = str[0],
+		.dn = str[1],
+		.cn = str[2],
+		.objectclass = str[3],
+	};
+	return true;
+}
+
+/* The finding row that encode_finding() wrote. */
+static bool
+decode_finding(const unsigned char **p, const unsigned char *end,
+	       struct finding *f)
+{
+	const char *str[FINDING_STRINGS];
+	size_t len;
+	for (size_t i = 0; i < FINDING_STRINGS; i++) {
+		if (!codec_get_str(p, end, &str[i], &len)) {
+			return false;
+		}
+	}
+	if (end - *p < 2) {
+		return false;
+	}
+	*f = (struct finding){
+		.dn = str[0],
+		.cn = str[1],
+		.objectclass = str[2],
+		.objectguid = str[3],
+		.attribute = str[4],
+		.value = str[5],
+		.rule = str[6],
+		.error = str[7],
+		.update = str[8],
+		.proposed_action = str[9],
+		.severity = (enum finding_severity)(*p)[0],
+		.dup_key = str[10],
+		.dup_rule = str[11],
+		.dup_error = str[12],
+		.dup_update = str[13],
+		.dup_action = str[14],
+		.dup_severity = (enum finding_severity)(*p)[1],
+	};
+	*p += 2;
+	return true;
+}
+
+static void
+encode_finding(struct strbuf *b, const struct finding *f)
+{
+	const char *str[FINDING_STRINGS];
+	size_t len[FINDING_STRINGS];
+	finding_strings(f, str);
+	codec_put_strs(b, str, len, FINDING_STRINGS);
+	char *sev = strbuf_extend(b, 2);
+	sev[0] = (char)f->severity;
+	sev[1] = (char)f->dup_severity;
+}
+
+/* Only this file writes the held rows: a bug, not bad input. */
+static enum status
+held_damaged(const struct store *s)
+{
+	LOG_ERR("cannot write rows to %s: a held row is damaged", s->path);
+	return STATUS_ERR_UNEXPECTED;
+}
+
+static enum status
+insert_held_object(void *ctx, int64_t scan_id, const unsigned char *row,
+		   size_t len)
+{
+	struct store *s = ctx;
+	struct store_object obj;
+	if (!decode_object(&row, row + len, &obj)) {
+		return held_damaged(s);
+	}
+	return add_object_now(s, scan_id, &obj);
+}
+
+static enum status
+insert_held_finding(void *ctx, int64_t scan_id, const unsigned char *row,
+		    size_t len)
+{
+	struct store *s = ctx;
+	struct finding f;
+	if (!decode_finding(&row, row + len, &f)) {
+		return held_damaged(s);
+	}
+	return add_finding_now(s, scan_id, &f);
+}
+
+/* The writer's idle time, and a full run: the held rows go in. */
+static enum status
+insert_held_rows(void *ctx)
+{
+	struct store *s = ctx;
+	enum status st = STATUS_OK;
+	if (rowsort_count(s->held_objects) > 0) {
+		st = rowsort_drain(s->held_objects, insert_held_object, s);
+	}
+	if (st == STATUS_OK && rowsort_count(s->held_findings) > 0) {
+		st = rowsort_drain(s->held_findings, insert_held_finding, s);
+	}
+	return st;
+}
+
 /* Applies a block of rows in the writer thread. */
 static enum status
 apply_rows(void *ctx, const char *data, size_t len)
@@ -824,59 +959,49 @@ apply_rows(void *ctx, const char *data, size_t len)
 		int64_t scan_id;
 		memcpy(&scan_id, p + 1, 8);
 		p += 9;
-		const char *str[FINDING_STRINGS];
-		size_t n = op == ROW_OBJECT	? 4
-			   : op == ROW_FINDING ? FINDING_STRINGS
-					       : 1;
-		size_t slen;
-		for (size_t i = 0; i < n; i++) {
-			if (!codec_get_str(&p, end, &str[i], &slen)) {
-				goto damaged;
-			}
-		}
+		const unsigned char *row = p;
 		switch (op) {
 		case ROW_OBJECT: {
-			const struct store_object obj = {
-				.key = str[0],
-				.dn = str[1],
-				.cn = str[2],
-				.objectclass = str[3],
-			};
-			st = add_object_now(s, scan_id, &obj);
+			struct store_object obj;
+			if (!decode_object(&p, end, &obj)) {
+				goto damaged;
+			}
+			/* The index's key, as add_object_now() binds it. */
+			rowsort_add(s->held_objects, scan_id,
+				    obj.key != NULL ? obj.key : obj.dn, row,
+				    (size_t)(p - row));
+			if (rowsort_full(s->held_objects)) {
+				st = rowsort_drain(s->held_objects,
+						   insert_held_object, s);
+			}
 			break;
 		}
 		case ROW_FINDING: {
-			if (end - p < 2) {
+			struct finding f;
+			if (!decode_finding(&p, end, &f)) {
 				goto damaged;
 			}
-			struct finding f = {
-				.dn = str[0],
-				.cn = str[1],
-				.objectclass = str[2],
-				.objectguid = str[3],
-				.attribute = str[4],
-				.value = str[5],
-				.rule = str[6],
-				.error = str[7],
-				.update = str[8],
-				.proposed_action = str[9],
-				.severity = (enum finding_severity)p[0],
-				.dup_key = str[10],
-				.dup_rule = str[11],
-				.dup_error = str[12],
-				.dup_update = str[13],
-				.dup_action = str[14],
-				.dup_severity = (enum finding_severity)p[1],
-			};
-			p += 2;
-			st = add_finding_now(s, scan_id, &f);
+			const char *key = f.objectguid != NULL ? f.objectguid
+							       : f.dn;
+			rowsort_add(s->held_findings, scan_id, key, row,
+				    (size_t)(p - row));
+			if (rowsort_full(s->held_findings)) {
+				st = rowsort_drain(s->held_findings,
+						   insert_held_finding, s);
+			}
 			break;
 		}
 		case ROW_SKIPPED:
 		case ROW_SUMMARY:
-		case ROW_NOT_CRAWLED:
-			st = add_one_now(s, op, scan_id, str[0]);
+		case ROW_NOT_CRAWLED: {
+			const char *str;
+			size_t slen;
+			if (!codec_get_str(&p, end, &str, &slen)) {
+				goto damaged;
+			}
+			st = add_one_now(s, op, scan_id, str);
 			break;
+		}
 		default:
 			goto damaged;
 		}
@@ -895,7 +1020,15 @@ store_write_behind(struct store *s)
 		return STATUS_OK;
 	}
 	enum status st;
-	s->writer = writer_new(apply_rows, s, &st);
+	s->held_objects = rowsort_new(STORE_SORT_ROWS, STORE_SORT_BYTES);
+	s->held_findings = rowsort_new(STORE_SORT_ROWS, STORE_SORT_BYTES);
+	s->writer = writer_new(apply_rows, insert_held_rows, s, &st);
+	if (s->writer == NULL) {
+		rowsort_free(s->held_objects);
+		rowsort_free(s->held_findings);
+		s->held_objects = NULL;
+		s->held_findings = NULL;
+	}
 	return st;
 }
 
@@ -940,14 +1073,7 @@ store_add_finding(struct store *s, int64_t scan_id, const struct finding *f)
 	if (s->writer == NULL || f->dup_key != NULL) {
 		return add_finding_now(s, scan_id, f);
 	}
-	struct strbuf *b = row_begin(s, ROW_FINDING, scan_id);
-	const char *str[FINDING_STRINGS];
-	size_t len[FINDING_STRINGS];
-	finding_strings(f, str);
-	codec_put_strs(b, str, len, FINDING_STRINGS);
-	char *sev = strbuf_extend(b, 2);
-	sev[0] = (char)f->severity;
-	sev[1] = (char)f->dup_severity;
+	encode_finding(row_begin(s, ROW_FINDING, scan_id), f);
 	return writer_commit(s->writer);
 }
 
@@ -993,15 +1119,43 @@ struct settle_ctx {
 	struct store *s;
 	int64_t scan_id;
 	size_t rows;
+	struct rowsort *held;
+	struct strbuf row;
 };
 
+static enum status
+settle_held_finding(void *ctx, int64_t scan_id, const unsigned char *row,
+		    size_t len)
+{
+	struct store *s = ctx;
+	struct finding f;
+	if (!decode_finding(&row, row + len, &f)) {
+		return held_damaged(s);
+	}
+	/* Inside end_scan()'s transaction: no batch commits here. */
+	return insert_finding(s, scan_id, &f);
+}
+
+/*
+ * The settle hands findings over in the order their objects were read,
+ * random in their key: like the writer's rows, they are held and
+ * inserted in runs in key order.
+ */
 static enum status
 settle_one(void *ctx, const struct finding *f)
 {
 	struct settle_ctx *c = ctx;
 	c->rows++;
-	/* Inside end_scan()'s transaction: no batch commits here. */
-	return insert_finding(c->s, c->scan_id, f);
+	strbuf_reset(&c->row);
+	encode_finding(&c->row, f);
+	/* The index's key, as insert_finding() binds it. */
+	rowsort_add(c->held, c->scan_id,
+		    f->objectguid != NULL ? f->objectguid : f->dn, c->row.buf,
+		    c->row.len);
+	if (!rowsort_full(c->held)) {
+		return STATUS_OK;
+	}
+	return rowsort_drain(c->held, settle_held_finding, c->s);
 }
 
 /*
@@ -1021,8 +1175,19 @@ settle_candidates(struct store *s, int64_t scan_id, bool resolve)
 	}
 	bool timed = log_get_level() >= LOG_LEVEL_DEBUG;
 	double t0 = timed ? seconds() : 0;
-	struct settle_ctx ctx = {s, scan_id, 0};
+	struct settle_ctx ctx = {
+		.s = s,
+		.scan_id = scan_id,
+		.held = rowsort_new(STORE_SORT_ROWS, STORE_SORT_BYTES),
+	};
+	strbuf_init(&ctx.row);
 	st = cand_log_settle(log, resolve, settle_one, &ctx);
+	if (st == STATUS_OK) {
+		/* The last run; after a failure it is dropped with ctx. */
+		st = rowsort_drain(ctx.held, settle_held_finding, s);
+	}
+	rowsort_free(ctx.held);
+	strbuf_release(&ctx.row);
 	if (timed && st == STATUS_OK) {
 		uint64_t count, bytes;
 		cand_log_stats(log, &count, &bytes);

@@ -26,6 +26,7 @@
 
 struct writer {
 	writer_apply_fn apply;
+	writer_idle_fn idle;
 	void *ctx;
 	pthread_t thread;
 	pthread_mutex_t mu;
@@ -92,6 +93,20 @@ writer_main(void *arg)
 		} else {
 			block_free(b);
 		}
+		/*
+		 * Room for the producer now; writer_drain() still waits,
+		 * for busy, until the held-back work is done too.
+		 */
+		pthread_cond_signal(&w->space);
+		if (w->count == 0 && w->idle != NULL &&
+		    w->failed == STATUS_OK) {
+			pthread_mutex_unlock(&w->mu);
+			st = w->idle(w->ctx);
+			pthread_mutex_lock(&w->mu);
+			if (w->failed == STATUS_OK) {
+				w->failed = st;
+			}
+		}
 		w->busy = false;
 		pthread_cond_signal(&w->space);
 	}
@@ -100,10 +115,12 @@ writer_main(void *arg)
 }
 
 struct writer *
-writer_new(writer_apply_fn apply, void *ctx, enum status *st)
+writer_new(writer_apply_fn apply, writer_idle_fn idle, void *ctx,
+	   enum status *st)
 {
 	struct writer *w = xcalloc(1, sizeof(*w));
 	w->apply = apply;
+	w->idle = idle;
 	w->ctx = ctx;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->work, NULL);

@@ -21,9 +21,19 @@ struct writer;
 typedef enum status (*writer_apply_fn)(void *ctx, const char *data,
 				       size_t len);
 
-/* Starts the thread; NULL (logged) if it cannot be started. */
+/*
+ * Called when the queue has run empty, before writer_drain() may return:
+ * for work that apply held back (store/rowsort.h).  Same rules as apply.
+ */
+typedef enum status (*writer_idle_fn)(void *ctx);
+
+/*
+ * Starts the thread; NULL (logged) if it cannot be started.  idle may be
+ * NULL.
+ */
 struct writer *
-writer_new(writer_apply_fn apply, void *ctx, enum status *st);
+writer_new(writer_apply_fn apply, writer_idle_fn idle, void *ctx,
+	   enum status *st);
 
 /* Waits for every queued block, stops the thread; NULL is a no-op. */
 void

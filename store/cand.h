@@ -6,8 +6,9 @@
  * temporary file (about 75 bytes: strings that repeat from record to
  * record are written once and then referred to by number) and one 64-bit
  * hash of its dup_key in memory (8 bytes: 96 MB for twelve million
- * candidates).  At the end the hashes are sorted and one pass over the
- * file hands a candidate whose hash occurs once to the caller at once;
+ * candidates).  At the end the hashes held more than once are found
+ * (bucketed by their top byte, then each bucket through a table) and one
+ * pass over the file hands a candidate whose hash occurs once to the caller at once;
  * the few others are kept in memory until their keys have been counted
  * exactly, and follow.  Internal to store/.
  */
@@ -40,7 +41,8 @@ enum status
 cand_log_add(struct cand_log *log, const struct finding *f);
 
 /*
- * Sorts the hashes for a cand_log_settle() with resolve, in a thread of
+ * Finds the hashes held more than once (once called sorting them, which
+ * gave the name) for a cand_log_settle() with resolve, in a thread of
  * its own, so that the caller can commit meanwhile (a commit mostly waits
  * for the disk); the thread then begins the settle's pass over the file,
  * keeping the findings it meets (up to 16 MB of them) for the settle.

@@ -17,9 +17,10 @@
  * still in the cache when the writer reads it (256 KB blocks cost the
  * 100,000-object scan about 0.3 s more).  At most 512 queued (32 MB):
  * enough for what the rules produce while SQLite commits a transaction
- * of 1,000,000 rows and checkpoints, 1.7 s at a million objects.  With
- * sixteen (1 MB) the checking and reading threads stood still for all
- * of it (BENCHMARKS.md, the seventh round).
+ * and checkpoints (1.7 s for one of 1,000,000 rows at a million objects)
+ * or the writer inserts a run of held rows.  With sixteen (1 MB) the
+ * checking and reading threads stood still for all of it (BENCHMARKS.md,
+ * the seventh round).
  */
 #define WRITER_BLOCK_SIZE (64 * 1024)
 #define WRITER_QUEUE 512

@@ -125,9 +125,10 @@ struct hash_set {
 	size_t n;
 	bool zero;
 	/*
-	 * One bit per 2^filter_shift-th of the hashes' top bits, set for
-	 * the set's hashes: a table of 157,000 hashes is 4 MB, the bits
-	 * 256 KB, and nearly every hash looked up is not in the set.
+	 * A bitmap indexed by a hash's top bits (h >> filter_shift), with
+	 * the set's hashes' bits set: for 157,000 hashes the table is 4 MB
+	 * and the bitmap 256 KB, and nearly every hash looked up is not in
+	 * the set.
 	 */
 	uint64_t *filter;
 	unsigned filter_shift;

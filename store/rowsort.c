@@ -116,6 +116,10 @@ rowsort_drain(struct rowsort *r,
 				const unsigned char *row, size_t len),
 	      void *ctx)
 {
+	if (r->n == 0) {
+		/* Nothing held: entries may still be NULL, which qsort() refuses. */
+		return STATUS_OK;
+	}
 	const char *base = r->arena.buf;
 	for (size_t i = 0; i < r->n; i++) {
 		struct rowsort_entry *e = &r->entries[i];

@@ -56,6 +56,11 @@ static void
 test_order(void)
 {
 	struct rowsort *r = rowsort_new(100, 1 << 20);
+	struct got none = {.fail_at = 0};
+	strbuf_init(&none.out);
+	ok(rowsort_drain(r, collect, &none) == STATUS_OK && none.calls == 0,
+	   "a new, empty one drains to nothing");
+	strbuf_release(&none.out);
 	/*
 	 * Keys that share their first eight bytes, a prefix of another,
 	 * bytes above 0x7f (unsigned, as memcmp), the empty and the NULL

@@ -94,12 +94,11 @@ struct store {
 	int64_t floor_scan;
 	int64_t floor_id;
 	/*
-	 * The rows of the scan begun last as they were inserted, so that
-	 * its end need not count them again (0.21 s at a million objects);
-	 * not valid once a failure may have rolled some back.
+	 * The rows of floor_scan as they were inserted, so that its end
+	 * need not count them again (0.21 s at a million objects); not
+	 * valid once a failure may have rolled some back.
 	 */
 	struct {
-		int64_t scan;
 		bool valid;
 		int64_t objects;
 		int64_t severity[3]; /* by enum finding_severity */
@@ -608,7 +607,6 @@ store_scan_begin(struct store *s, const struct store_scan_meta *meta,
 		s->floor_scan = *scan_id;
 		s->floor_id = sqlite3_column_int64(stmt, 0);
 		memset(&s->tally, 0, sizeof(s->tally));
-		s->tally.scan = *scan_id;
 		s->tally.valid = true;
 	} else {
 		st = db_fail(s, what);
@@ -659,7 +657,7 @@ add_object_now(struct store *s, int64_t scan_id,
 	if (st != STATUS_OK) {
 		return st;
 	}
-	if (scan_id == s->tally.scan) {
+	if (scan_id == s->floor_scan) {
 		s->tally.objects++;
 	}
 	return batch_row_end(s);
@@ -780,9 +778,11 @@ insert_finding(struct store *s, int64_t scan_id, const struct finding *f)
 	bind_str(stmt, 12, finding_severity_str(f->severity));
 	bind_str(stmt, 13, f->dup_key);
 	enum status st = step_done(s, stmt, what);
-	if (st == STATUS_OK && scan_id == s->tally.scan) {
-		if ((unsigned)f->severity < 3) {
-			s->tally.severity[f->severity]++;
+	if (st == STATUS_OK && scan_id == s->floor_scan) {
+		size_t sev = (size_t)f->severity;
+		if (sev < sizeof(s->tally.severity) /
+				  sizeof(*s->tally.severity)) {
+			s->tally.severity[sev]++;
 		} else {
 			s->tally.valid = false;
 		}
@@ -1243,9 +1243,9 @@ finish_scan(struct store *s, int64_t scan_id, const char *state,
 	 * 1.2 s for 423,000 findings), and a scan begun elsewhere (an
 	 * interrupted one) is counted through the index.
 	 */
-	bool tallied = scan_id == s->tally.scan && s->tally.valid &&
-		       strcmp(state, "complete") == 0;
 	bool floor = scan_id == s->floor_scan;
+	bool tallied =
+		floor && s->tally.valid && strcmp(state, "complete") == 0;
 #define FINISH_SQL(objects, counts)                                            \
 	"UPDATE scans SET state = ?2, reason = ?3, finished = " NOW_SQL        \
 	", objects_read = " objects ", objects_skipped = (SELECT"              \

@@ -14,7 +14,7 @@ struct rowsort_entry {
 	uint64_t prefix;
 	int64_t scan_id;
 	const char *key; /* set when draining; the arena may move before */
-	size_t off;      /* of the key and then the row in the arena */
+	size_t off;      /* of the row and then the key in the arena */
 	size_t len;      /* of the row */
 	size_t seq;
 };
@@ -77,8 +77,8 @@ rowsort_add(struct rowsort *r, int64_t scan_id, const char *key,
 		key = "";
 	}
 	e->prefix = key[0] != '\0' ? key_prefix(key) : 0;
-	strbuf_add(&r->arena, key, strlen(key) + 1);
 	strbuf_add(&r->arena, row, len);
+	strbuf_add(&r->arena, key, strlen(key) + 1);
 }
 
 bool
@@ -123,14 +123,14 @@ rowsort_drain(struct rowsort *r,
 	const char *base = r->arena.buf;
 	for (size_t i = 0; i < r->n; i++) {
 		struct rowsort_entry *e = &r->entries[i];
-		e->key = base + e->off;
+		e->key = base + e->off + e->len;
 	}
 	qsort(r->entries, r->n, sizeof(*r->entries), entry_cmp);
 	enum status st = STATUS_OK;
 	for (size_t i = 0; i < r->n && st == STATUS_OK; i++) {
 		const struct rowsort_entry *e = &r->entries[i];
-		const char *row = e->key + strlen(e->key) + 1;
-		st = fn(ctx, e->scan_id, (const unsigned char *)row, e->len);
+		st = fn(ctx, e->scan_id, (const unsigned char *)base + e->off,
+			e->len);
 	}
 	rowsort_clear(r);
 	return st;

@@ -589,11 +589,13 @@ run_scan(const struct scan_opts *o, bool show_progress)
 			.insecure = o->insecure,
 			.page_size = (int)o->page_size,
 			.attrs = ruleset_attributes(rs),
+			.counted = ruleset_counted_attributes(rs),
 			.cancel = &interrupted,
 		};
 		src = scan_source_ldap_new(&lo, &st);
 	} else {
 		src = scan_source_ldif_new(o->ldif, ruleset_attributes(rs),
+					   ruleset_counted_attributes(rs),
 					   &interrupted, &st);
 	}
 	/* The password is not needed after the bind. */

@@ -52,7 +52,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *path = fuzz_input_path(data, size);
 	enum status st;
 	struct scan_source *src = scan_source_ldif_new(
-		path, ruleset_attributes(packs[0]), NULL, &st);
+		path, ruleset_attributes(packs[0]),
+		ruleset_counted_attributes(packs[0]), NULL, &st);
 	if (src == NULL) {
 		return 0;
 	}

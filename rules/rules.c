@@ -100,18 +100,23 @@ read_file(const char *path, size_t *len)
 	return strbuf_detach(&sb, len);
 }
 
+/* read: some rule reads the values, not only how many there are. */
 static void
-attrs_add(struct ruleset *rs, size_t *n, const char *name)
+attrs_add(struct ruleset *rs, size_t *n, const char *name, bool read)
 {
 	if (name == NULL || strcasecmp(name, "dn") == 0) {
 		return;
 	}
 	for (size_t i = 0; i < *n; i++) {
 		if (strcasecmp(rs->attrs[i], name) == 0) {
+			rs->attrs_read[i] |= read;
 			return;
 		}
 	}
 	rs->attrs = xreallocarray(rs->attrs, *n + 2, sizeof(*rs->attrs));
+	rs->attrs_read =
+		xreallocarray(rs->attrs_read, *n + 1, sizeof(*rs->attrs_read));
+	rs->attrs_read[*n] = read;
 	rs->attrs[(*n)++] = xstrdup(name);
 	rs->attrs[*n] = NULL;
 }
@@ -121,41 +126,49 @@ build_attrs(struct ruleset *rs)
 {
 	size_t n = 0;
 	for (const char *const *a = base_attrs; *a; a++) {
-		attrs_add(rs, &n, *a);
+		attrs_add(rs, &n, *a, true);
 	}
 	for (const char *const *a = beyond_attrs; *a; a++) {
-		attrs_add(rs, &n, *a);
+		attrs_add(rs, &n, *a, true);
 	}
 	for (size_t i = 0; i < rs->nentry_rules; i++) {
 		const struct rule *r = &rs->entry_rules[i];
 		/* The SMTP namespace rule's "attribute" is a list. */
 		if (strpbrk(r->attribute, " ,") == NULL) {
-			attrs_add(rs, &n, r->attribute);
+			attrs_add(rs, &n, r->attribute,
+				  r->kind != CHECK_COUNT);
 		}
-		attrs_add(rs, &n, r->cond.if_attr);
-		attrs_add(rs, &n, r->cond.unless_attr);
+		attrs_add(rs, &n, r->cond.if_attr, true);
+		attrs_add(rs, &n, r->cond.unless_attr, true);
 	}
 	for (size_t i = 0; i < rs->nskips; i++) {
 		for (size_t j = 0; j < rs->skips[i].ntests; j++) {
-			attrs_add(rs, &n, rs->skips[i].tests[j].attribute);
+			attrs_add(rs, &n, rs->skips[i].tests[j].attribute, true);
 		}
 	}
 	bool fixers = false;
 	for (size_t i = 0; i < rs->nchains; i++) {
 		const struct chain *ch = &rs->chains[i];
-		attrs_add(rs, &n, ch->attribute);
+		attrs_add(rs, &n, ch->attribute, true);
 		for (size_t j = 0; j < ch->nrules; j++) {
 			const struct rule *r = &ch->rules[j];
-			attrs_add(rs, &n, r->cond.if_attr);
-			attrs_add(rs, &n, r->cond.unless_attr);
-			attrs_add(rs, &n, r->complete_if);
-			attrs_add(rs, &n, r->remove_unless);
+			attrs_add(rs, &n, r->cond.if_attr, true);
+			attrs_add(rs, &n, r->cond.unless_attr, true);
+			attrs_add(rs, &n, r->complete_if, true);
+			attrs_add(rs, &n, r->remove_unless, true);
 			fixers |= r->kind == CHECK_BLANK;
 		}
 	}
 	if (fixers) {
 		for (const char *const *a = fixer_attrs; *a; a++) {
-			attrs_add(rs, &n, *a);
+			attrs_add(rs, &n, *a, true);
+		}
+	}
+	size_t c = 0;
+	rs->counted = xcalloc(n + 1, sizeof(*rs->counted));
+	for (size_t i = 0; i < n; i++) {
+		if (!rs->attrs_read[i]) {
+			rs->counted[c++] = rs->attrs[i];
 		}
 	}
 }
@@ -378,6 +391,8 @@ ruleset_free(struct ruleset *rs)
 		free(*a);
 	}
 	free(rs->attrs);
+	free(rs->attrs_read);
+	free(rs->counted);
 	for (char **d = rs->domains; d && *d; d++) {
 		free(*d);
 	}
@@ -407,6 +422,12 @@ const char *const *
 ruleset_attributes(const struct ruleset *rs)
 {
 	return (const char *const *)rs->attrs;
+}
+
+const char *const *
+ruleset_counted_attributes(const struct ruleset *rs)
+{
+	return (const char *const *)rs->counted;
 }
 
 size_t

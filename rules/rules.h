@@ -82,6 +82,15 @@ const char *const *
 ruleset_attributes(const struct ruleset *rs);
 
 /*
+ * NULL-terminated list of the attributes of ruleset_attributes() whose
+ * values no rule reads, only how many there are (count rules: a group's
+ * member): the scanner need keep only the number (scan_attrs_new()).
+ * ruleset_check() reads an attribute's values as nvals + counted.
+ */
+const char *const *
+ruleset_counted_attributes(const struct ruleset *rs);
+
+/*
  * Checks one entry: decides whether it is skipped, then runs every rule
  * and passes each finding (or duplicate candidate) to sink.
  */

@@ -15,34 +15,45 @@ static const char *const always[] = {
 };
 
 struct scan_attrs {
-	char **names; /* NULL-terminated */
-	size_t *lens; /* strlen() of each name: most look-ups end there */
+	char **names;  /* NULL-terminated */
+	size_t *lens;  /* strlen() of each name: most look-ups end there */
+	bool *counted; /* values only counted (scan_attrs_new()) */
 	size_t n;
 };
 
-static void
+static size_t
 add(struct scan_attrs *a, const char *name)
 {
-	if (scan_attrs_match(a, name, strlen(name)) != NULL) {
-		return;
+	const char *have = scan_attrs_match(a, name, strlen(name));
+	for (size_t i = 0; have != NULL; i++) {
+		if (a->names[i] == have) {
+			return i;
+		}
 	}
 	a->names = xreallocarray(a->names, a->n + 2, sizeof(*a->names));
 	a->lens = xreallocarray(a->lens, a->n + 1, sizeof(*a->lens));
+	a->counted = xreallocarray(a->counted, a->n + 1, sizeof(*a->counted));
 	a->lens[a->n] = strlen(name);
+	a->counted[a->n] = false;
 	a->names[a->n++] = xstrdup(name);
 	a->names[a->n] = NULL;
+	return a->n - 1;
 }
 
 struct scan_attrs *
-scan_attrs_new(const char *const *attrs)
+scan_attrs_new(const char *const *attrs, const char *const *counted)
 {
 	struct scan_attrs *a = xcalloc(1, sizeof(*a));
 	a->names = xcalloc(1, sizeof(*a->names));
 	for (size_t i = 0; attrs != NULL && attrs[i] != NULL; i++) {
 		add(a, attrs[i]);
 	}
+	for (size_t i = 0; counted != NULL && counted[i] != NULL; i++) {
+		a->counted[add(a, counted[i])] = true;
+	}
+	/* The entry's type, key and name are read whatever a list says. */
 	for (size_t i = 0; i < sizeof(always) / sizeof(*always); i++) {
-		add(a, always[i]);
+		a->counted[add(a, always[i])] = false;
 	}
 	return a;
 }
@@ -58,6 +69,7 @@ scan_attrs_free(struct scan_attrs *a)
 	}
 	free(a->names);
 	free(a->lens);
+	free(a->counted);
 	free(a);
 }
 
@@ -74,6 +86,17 @@ scan_attrs_match(const struct scan_attrs *a, const char *name, size_t len)
 		}
 	}
 	return NULL;
+}
+
+bool
+scan_attrs_counted(const struct scan_attrs *a, const char *name)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		if (a->names[i] == name) {
+			return a->counted[i];
+		}
+	}
+	return false;
 }
 
 char **

@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct scan_attrs;
@@ -14,9 +15,15 @@ struct scan_attrs;
  * Copies the NULL-terminated list attrs (NULL: none) and adds
  * objectClass, objectGUID, cn and distinguishedName when they are not
  * in it (case-insensitive).  Duplicates are dropped.
+ *
+ * The attributes of the NULL-terminated list counted (NULL: none) are
+ * asked for too, but an entry keeps only how many values each has
+ * (struct scan_attr's counted), not the values: a group's member list
+ * is millions of DNs in a large directory that the rules only count.
+ * The four above are always kept whole.
  */
 struct scan_attrs *
-scan_attrs_new(const char *const *attrs);
+scan_attrs_new(const char *const *attrs, const char *const *counted);
 
 void
 scan_attrs_free(struct scan_attrs *a);
@@ -28,6 +35,13 @@ scan_attrs_free(struct scan_attrs *a);
  */
 const char *
 scan_attrs_match(const struct scan_attrs *a, const char *name, size_t len);
+
+/*
+ * True if name, a spelling scan_attrs_match() returned, is one whose
+ * values are only counted.
+ */
+bool
+scan_attrs_counted(const struct scan_attrs *a, const char *name);
 
 /*
  * The list as a NULL-terminated array for ldap_search_ext(); owned by a,

@@ -102,11 +102,19 @@ walk_end(struct attr_walk *w)
 	memset(w, 0, sizeof(*w));
 }
 
+/* counted: only how many there are (scan_attrs_counted()). */
 static void
-append_values(const struct berval *vals, struct scan_entry *e, const char *name)
+append_values(const struct berval *vals, struct scan_entry *e, const char *name,
+	      bool counted)
 {
-	for (size_t i = 0; vals != NULL && vals[i].bv_val != NULL; i++) {
-		scan_entry_add(e, name, vals[i].bv_val, vals[i].bv_len);
+	size_t n = 0;
+	for (; vals != NULL && vals[n].bv_val != NULL; n++) {
+		if (!counted) {
+			scan_entry_add(e, name, vals[n].bv_val, vals[n].bv_len);
+		}
+	}
+	if (counted) {
+		scan_entry_count(e, name, n);
 	}
 }
 
@@ -156,7 +164,8 @@ scan_entry_from_ldap(LDAP *ld, LDAPMessage *msg, const struct scan_attrs *attrs,
 			continue;
 		}
 		/* A second occurrence or window appends, in order. */
-		append_values(w.vals, e, name);
+		append_values(w.vals, e, name,
+			      scan_attrs_counted(attrs, name));
 		if (r.ranged && !r.last) {
 			pend = xreallocarray(pend, npend + 1, sizeof(*pend));
 			pend[npend].name = name;
@@ -171,8 +180,9 @@ scan_entry_from_ldap(LDAP *ld, LDAPMessage *msg, const struct scan_attrs *attrs,
 	walk_end(&w);
 
 	for (size_t i = 0; i < npend && *st == STATUS_OK; i++) {
-		*st = scan_range_fetch(ld, e->dn, pend[i].name, pend[i].next, e,
-				       timeout);
+		*st = scan_range_fetch(ld, e->dn, pend[i].name, pend[i].next,
+				       scan_attrs_counted(attrs, pend[i].name),
+				       e, timeout);
 	}
 	free(pend);
 	if (*st != STATUS_OK) {
@@ -183,13 +193,13 @@ scan_entry_from_ldap(LDAP *ld, LDAPMessage *msg, const struct scan_attrs *attrs,
 }
 
 /*
- * Reads one window answer: appends the values of name and says where
- * the next window starts.  Returns false after logging when the answer
- * is not the window asked for.
+ * Reads one window answer: appends (or counts) the values of name and
+ * says where the next window starts.  Returns false after logging when
+ * the answer is not the window asked for.
  */
 static bool
 read_window(LDAP *ld, LDAPMessage *msg, const char *dn, const char *name,
-	    unsigned long next, struct scan_entry *e, bool *more,
+	    unsigned long next, bool counted, struct scan_entry *e, bool *more,
 	    unsigned long *after)
 {
 	bool ok = true;
@@ -221,7 +231,7 @@ read_window(LDAP *ld, LDAPMessage *msg, const char *dn, const char *name,
 			/* No range option: the server sent them all. */
 			scan_entry_remove(e, name);
 		}
-		append_values(w.vals, e, name);
+		append_values(w.vals, e, name, counted);
 		*more = r.ranged && !r.last;
 		*after = r.high + 1;
 		break;
@@ -236,7 +246,7 @@ read_window(LDAP *ld, LDAPMessage *msg, const char *dn, const char *name,
 
 enum status
 scan_range_fetch(LDAP *ld, const char *dn, const char *name, unsigned long next,
-		 struct scan_entry *e, int timeout)
+		 bool counted, struct scan_entry *e, int timeout)
 {
 	enum status st = STATUS_OK;
 	LDAPMessage *res = NULL;
@@ -280,7 +290,8 @@ scan_range_fetch(LDAP *ld, const char *dn, const char *name, unsigned long next,
 		}
 		bool more;
 		unsigned long after = next;
-		if (!read_window(ld, m, dn, name, next, e, &more, &after)) {
+		if (!read_window(ld, m, dn, name, next, counted, e, &more,
+				 &after)) {
 			st = STATUS_ERR_DIRECTORY;
 			break;
 		}

@@ -109,7 +109,8 @@ scan_entry_from_ldap(LDAP *ld, LDAPMessage *msg, const struct scan_attrs *attrs,
  * Reads the values of attribute name of entry dn from index next on, one
  * explicit window at a time ("member;range=1500-2999", then from the
  * window's end + 1) until the server answers with a final "…-*" window
- * or no values, and appends them to the attribute name of e in order.
+ * or no values, and appends them to the attribute name of e in order
+ * (with counted, adds how many there are: scan_entry_count()).
  * Each answer must start where it was asked to, and at most
  * SCAN_MAX_RANGE_WINDOWS windows are read, so a misbehaving server
  * cannot loop it.  Returns STATUS_ERR_DIRECTORY after logging on
@@ -117,4 +118,4 @@ scan_entry_from_ldap(LDAP *ld, LDAPMessage *msg, const struct scan_attrs *attrs,
  */
 enum status
 scan_range_fetch(LDAP *ld, const char *dn, const char *name, unsigned long next,
-		 struct scan_entry *e, int timeout);
+		 bool counted, struct scan_entry *e, int timeout);

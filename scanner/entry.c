@@ -119,9 +119,9 @@ find(const struct scan_entry *e, const char *name)
 	return NULL;
 }
 
-void
-scan_entry_add(struct scan_entry *e, const char *name, const void *data,
-	       size_t len)
+/* The attribute called name, added without values if it is new. */
+static struct scan_attr *
+attr_get(struct scan_entry *e, const char *name)
 {
 	/* Values come attribute by attribute: try the last one first. */
 	struct scan_attr *a = e->nattrs > 0 ? &e->attrs[e->nattrs - 1] : NULL;
@@ -139,6 +139,14 @@ scan_entry_add(struct scan_entry *e, const char *name, const void *data,
 		a->namelen = strlen(name);
 		a->name = entry_dup(e, name, a->namelen);
 	}
+	return a;
+}
+
+void
+scan_entry_add(struct scan_entry *e, const char *name, const void *data,
+	       size_t len)
+{
+	struct scan_attr *a = attr_get(e, name);
 	if (a->nvals == a->cap) {
 		/* In the blocks too; an outgrown array stays there unused. */
 		size_t cap = a->cap ? a->cap * 2 : 1;
@@ -155,6 +163,12 @@ scan_entry_add(struct scan_entry *e, const char *name, const void *data,
 	a->vals[a->nvals].data = entry_dup(e, data, len);
 	a->vals[a->nvals].len = len;
 	a->nvals++;
+}
+
+void
+scan_entry_count(struct scan_entry *e, const char *name, size_t n)
+{
+	attr_get(e, name)->counted += n;
 }
 
 void

@@ -32,6 +32,12 @@ struct scan_attr {
 	size_t nvals;
 	size_t cap;
 	size_t namelen; /* strlen(name): look-ups compare it first */
+	/*
+	 * Values counted but not kept: those of an attribute the scan was
+	 * asked only to count (scan_attrs_new()).  The attribute holds
+	 * nvals + counted values.
+	 */
+	size_t counted;
 };
 
 struct scan_chunk;
@@ -65,6 +71,13 @@ scan_entry_free(struct scan_entry *e);
 void
 scan_entry_add(struct scan_entry *e, const char *name, const void *data,
 	       size_t len);
+
+/*
+ * Adds n to the values of name that are counted but not kept, creating
+ * the attribute if needed.
+ */
+void
+scan_entry_count(struct scan_entry *e, const char *name, size_t n);
 
 /* Replaces all values of name with this one value. */
 void

@@ -58,6 +58,7 @@ struct scan_ldif {
 		size_t len; /* 0: a free slot */
 		const char *name;
 		bool category;
+		bool counted; /* scan_attrs_counted() */
 	} types[LDIF_TYPES];
 	size_t ntypes;
 	/* What each byte may be in record_fast()'s lines (LDIF_CHAR_*). */
@@ -515,10 +516,16 @@ record_entry(struct scan_ldif *l, LDIFRecord *lr, unsigned long first,
 		}
 		const char *name =
 			scan_attrs_match(l->attrs, m->mod_type, r.name_len);
-		for (size_t j = 0;
-		     name != NULL && vals != NULL && vals[j] != NULL; j++) {
-			scan_entry_add(e, name, vals[j]->bv_val,
-				       vals[j]->bv_len);
+		bool counted = name != NULL && scan_attrs_counted(l->attrs, name);
+		size_t j = 0;
+		for (; name != NULL && vals != NULL && vals[j] != NULL; j++) {
+			if (!counted) {
+				scan_entry_add(e, name, vals[j]->bv_val,
+					       vals[j]->bv_len);
+			}
+		}
+		if (counted) {
+			scan_entry_count(e, name, j);
 		}
 	}
 	*keep = scan_ldif_default_filter(category, e);
@@ -575,20 +582,21 @@ is_word(const char *s, size_t len, const char *word)
 /*
  * What the attribute description type (len bytes, as in the file) means
  * for the entry: the caller's spelling of its name (NULL: not asked for,
- * dropped) and whether it is objectCategory, which the default filter
- * reads.  False for one that record_fast() leaves to
+ * dropped), whether its values are only counted, and whether it is
+ * objectCategory, which the default filter reads.  False for one that record_fast() leaves to
  * ldap_parse_ldif_record(): dn, changetype, control and version, a
  * range option that is malformed or not the last window.
  */
 static bool
 type_lookup(struct scan_ldif *l, const char *type, size_t len,
-	    const char **name, bool *category)
+	    const char **name, bool *counted, bool *category)
 {
 	size_t i = (size_t)(hash_bytes(type, len) % LDIF_TYPES);
 	for (; l->types[i].len != 0; i = (i + 1) % LDIF_TYPES) {
 		if (l->types[i].len == len &&
 		    memcmp(l->types[i].desc, type, len) == 0) {
 			*name = l->types[i].name;
+			*counted = l->types[i].counted;
 			*category = l->types[i].category;
 			return true;
 		}
@@ -600,12 +608,14 @@ type_lookup(struct scan_ldif *l, const char *type, size_t len,
 		return false;
 	}
 	*name = scan_attrs_match(l->attrs, type, r.name_len);
+	*counted = *name != NULL && scan_attrs_counted(l->attrs, *name);
 	*category = is_category(type, r.name_len);
 	/* Three quarters full at most, so that a miss ends soon. */
 	if (len < LDIF_TYPE_MAX && l->ntypes < LDIF_TYPES * 3 / 4) {
 		memcpy(l->types[i].desc, type, len);
 		l->types[i].len = len;
 		l->types[i].name = *name;
+		l->types[i].counted = *counted;
 		l->types[i].category = *category;
 		l->ntypes++;
 	}
@@ -618,9 +628,10 @@ type_lookup(struct scan_ldif *l, const char *type, size_t len,
  * ldif_getline() and ldif_parse_line2() (the ones
  * ldap_parse_ldif_record() calls), straight into the entry, without the
  * arrays of lines and of LDAPMod that ldap_parse_ldif_record() builds
- * first.  What it does beyond them for such a record (values of one
- * attribute gathered together, whatever their order) scan_entry_add()
- * does too.
+ * first; a value of a counted attribute (scan_attrs_new()) that follows
+ * another of it is only counted.  What it does beyond them for such a
+ * record (values of one attribute gathered together, whatever their
+ * order) scan_entry_add() does too.
  *
  * Anything else makes it return false: a first line that is not dn:, a
  * change type, a control, a version line, a "-" line, an attribute
@@ -641,6 +652,7 @@ record_fast(struct scan_ldif *l, struct scan_entry **out, bool *keep)
 	const char *last_type = NULL;
 	size_t last_len = 0;
 	const char *name = NULL;
+	bool counted = false;
 	bool category_type = false;
 	bool ret = false;
 	char *next = l->buf;
@@ -653,6 +665,16 @@ record_fast(struct scan_ldif *l, struct scan_entry **out, bool *keep)
 		}
 		if (e == NULL && !is_word(line, t, "dn")) {
 			goto out;
+		}
+		/*
+		 * One more value of a counted attribute (the line before
+		 * had the same description): nothing reads it, so libldap
+		 * need not take it apart.  It was checked above as any
+		 * value is, so the record parses as before.
+		 */
+		if (counted && t == last_len && memcmp(line, last_type, t) == 0) {
+			scan_entry_count(e, name, 1);
+			continue;
 		}
 		struct berval type, value;
 		int freeval = 0;
@@ -669,7 +691,7 @@ record_fast(struct scan_ldif *l, struct scan_entry **out, bool *keep)
 			continue;
 		}
 		if (t != last_len || memcmp(line, last_type, t) != 0) {
-			if (!type_lookup(l, type.bv_val, t, &name,
+			if (!type_lookup(l, type.bv_val, t, &name, &counted,
 					 &category_type)) {
 				goto out;
 			}
@@ -679,7 +701,9 @@ record_fast(struct scan_ldif *l, struct scan_entry **out, bool *keep)
 		if (category_type && category == NULL) {
 			category = value.bv_val;
 		}
-		if (name != NULL) {
+		if (counted) {
+			scan_entry_count(e, name, 1);
+		} else if (name != NULL) {
 			scan_entry_add(e, name, value.bv_val, value.bv_len);
 		}
 	}

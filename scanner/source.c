@@ -69,14 +69,15 @@ struct scan_source {
 };
 
 static struct scan_source *
-source_new(const char *kind, const char *name, const char *const *attrs)
+source_new(const char *kind, const char *name, const char *const *attrs,
+	   const char *const *counted)
 {
 	struct scan_source *src = xcalloc(1, sizeof(*src));
 	src->kind = kind;
 	src->name = xstrdup(name != NULL ? name : "");
 	src->base = xstrdup("");
 	src->filter = xstrdup("");
-	src->attrs = scan_attrs_new(attrs);
+	src->attrs = scan_attrs_new(attrs, counted);
 	return src;
 }
 
@@ -121,7 +122,8 @@ scan_source_ldap_new(const struct scan_ldap_opts *opts, enum status *st)
 		sigemptyset(&ign.sa_mask);
 		sigaction(SIGPIPE, &ign, NULL);
 	}
-	struct scan_source *src = source_new("ldap", opts->uri, opts->attrs);
+	struct scan_source *src = source_new("ldap", opts->uri, opts->attrs,
+					     opts->counted);
 	char *config_base = NULL;
 	src->cancel = opts->cancel;
 	LDAP *ld = scan_conn_open(opts, st);
@@ -195,10 +197,11 @@ fail:
 
 struct scan_source *
 scan_source_ldif_new(const char *path, const char *const *attrs,
+		     const char *const *counted,
 		     volatile sig_atomic_t *cancel, enum status *st)
 {
 	*st = STATUS_OK;
-	struct scan_source *src = source_new("ldif", path, attrs);
+	struct scan_source *src = source_new("ldif", path, attrs, counted);
 	src->cancel = cancel;
 	src->ldif = scan_ldif_new(path, src->attrs, cancel, st);
 	if (src->ldif == NULL) {

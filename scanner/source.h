@@ -50,6 +50,11 @@ struct scan_ldap_opts {
 	 * objectGUID, cn and distinguishedName.
 	 */
 	const char *const *attrs;
+	/*
+	 * NULL-terminated: attributes whose values are only counted
+	 * (scan_attrs_new()); NULL: none.
+	 */
+	const char *const *counted;
 	/* Set from a signal handler: the crawl stops with INTERRUPTED. */
 	volatile sig_atomic_t *cancel;
 };
@@ -68,9 +73,9 @@ scan_source_ldap_new(const struct scan_ldap_opts *opts, enum status *st);
 
 /*
  * Opens an LDIF export (ldapsearch or ldifde style) read with libldap's
- * LDIF reader.  attrs as above: other attributes are dropped so that an
- * LDIF scan and an LDAP scan of the same directory give the same
- * entries.  Entries that the default filter would not return (OUs,
+ * LDIF reader.  attrs and counted as above: other attributes are
+ * dropped so that an LDIF scan and an LDAP scan of the same directory
+ * give the same entries.  Entries that the default filter would not return (OUs,
  * computers, the domain head) are passed over the same way.  A record
  * that does not parse fails the scan with one line naming the file and
  * the line.  libldap prints its own parse errors, so standard error is
@@ -79,7 +84,8 @@ scan_source_ldap_new(const struct scan_ldap_opts *opts, enum status *st);
  */
 struct scan_source *
 scan_source_ldif_new(const char *path, const char *const *attrs,
-		     volatile sig_atomic_t *cancel, enum status *st);
+		     const char *const *counted, volatile sig_atomic_t *cancel,
+		     enum status *st);
 
 /*
  * The next entry, owned by the caller (scan_entry_free()).  *entry is

@@ -177,7 +177,7 @@ main(int argc, char **argv)
 		o.password = password;
 	}
 	if (ldif != NULL) {
-		src = scan_source_ldif_new(ldif, attrs, NULL, &st);
+		src = scan_source_ldif_new(ldif, attrs, NULL, NULL, &st);
 	} else {
 		o.attrs = attrs;
 		src = scan_source_ldap_new(&o, &st);

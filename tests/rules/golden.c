@@ -390,7 +390,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	struct scan_source *src = scan_source_ldif_new(
-		argv[2], ruleset_attributes(rs), NULL, &st);
+		argv[2], ruleset_attributes(rs), ruleset_counted_attributes(rs),
+		NULL, &st);
 	if (src == NULL) {
 		return 1;
 	}

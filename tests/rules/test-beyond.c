@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/strbuf.h"
 #include "rules/rules.h"
 #include "tap.h"
 
@@ -290,6 +291,10 @@ test_custom_entry_pack(void)
 		member |= strcmp(*a, "member") == 0;
 	}
 	ok(member, "the pack asks the crawler for member");
+	const char *const *counted = ruleset_counted_attributes(rs);
+	ok(counted[0] != NULL && strcmp(counted[0], "member") == 0 &&
+		   counted[1] == NULL,
+	   "only counted: member, and nothing else");
 
 	struct scan_entry *e = entry("Team", "group");
 	add(e, "member", "CN=a");
@@ -307,9 +312,55 @@ test_custom_entry_pack(void)
 	   "its error name, value and severity");
 	reset(&c);
 	scan_entry_free(e);
+
+	/* Values the scanner only counted (scan_attrs_new()) count too. */
+	e = entry("Counted", "group");
+	scan_entry_count(e, "member", 2);
+	check(rs, e, &c, false);
+	is_int(c.n, 0, "two counted: no row");
+	add(e, "member", "CN=a");
+	check(rs, e, &c, false);
+	r = row_of(&c, "acme.big");
+	ok(c.n == 1 && r != NULL && strcmp(r->value, "3 values") == 0,
+	   "two counted and one kept: three values");
+	reset(&c);
+	scan_entry_free(e);
 	ruleset_free(rs);
 	unlink(path);
 	free(path);
+
+	/* Read by anything else, an attribute's values are kept. */
+	static const char *const readers[] = {
+		"<rule id=\"b\" check=\"count\" attribute=\"mail\" "
+		"limit=\"2\" if-attr=\"member\">" DESC,
+		"<skip reason=\"r\"><match attribute=\"member\" "
+		"pattern=\"x\"/></skip>\n"
+		"<chain attribute=\"mail\"><rule id=\"b\" check=\"pattern\" "
+		"pattern=\"x\" error=\"Policy\">" DESC "</chain>\n",
+		"<chain attribute=\"member\"><rule id=\"b\" check=\"pattern\" "
+		"pattern=\"x\" error=\"Policy\">" DESC "</chain>\n",
+	};
+	for (size_t i = 0; i < sizeof(readers) / sizeof(*readers); i++) {
+		struct strbuf xml;
+		strbuf_init(&xml);
+		strbuf_addf(&xml,
+			    "%s<rule id=\"a\" check=\"count\" "
+			    "attribute=\"Member\" limit=\"2\">%s%s%s",
+			    HEAD, DESC, readers[i], TAIL);
+		path = tap_write_file("/tmp/pack-XXXXXX", xml.buf);
+		rs = ruleset_load(path, NULL, &st);
+		char what[64];
+		snprintf(what, sizeof(what), "pack %zu: loads", i + 1);
+		ok(rs != NULL, what);
+		snprintf(what, sizeof(what),
+			 "pack %zu: member read elsewhere, not counted", i + 1);
+		ok(rs != NULL && ruleset_counted_attributes(rs)[0] == NULL,
+		   what);
+		ruleset_free(rs);
+		unlink(path);
+		free(path);
+		strbuf_release(&xml);
+	}
 }
 
 static void
@@ -643,6 +694,23 @@ test_builtin_packs(void)
 	}
 	ok(both, "the mailbox GUID rules name both ways out: clearing in AD "
 		 "and the \"In from AD\" rule");
+	/*
+	 * The group size and certificate rules only count: the values of
+	 * those three are not kept.
+	 */
+	for (int k = 0; k < 2; k++) {
+		const char *const *c = ruleset_counted_attributes(k ? d : mt);
+		size_t n = 0;
+		bool known = true;
+		for (; c[n] != NULL; n++) {
+			known = known && (strcmp(c[n], "member") == 0 ||
+					  strcmp(c[n], "userCertificate") == 0 ||
+					  strcmp(c[n], "userSMIMECertificate") == 0);
+		}
+		ok(n == 3 && known,
+		   k ? "dedicated only counts member and the certificates"
+		     : "multi-tenant only counts member and the certificates");
+	}
 	ruleset_free(mt);
 	ruleset_free(d);
 }

@@ -409,7 +409,7 @@ crawl(int page_size, bool ad, int *entries, int *in_order, size_t *refs,
       size_t *bad)
 {
 	const char *want[] = {"member", "displayName", NULL};
-	struct scan_attrs *attrs = scan_attrs_new(want);
+	struct scan_attrs *attrs = scan_attrs_new(want, NULL);
 	struct scan_crawl_opts o = {
 		.uri = "ldap://fake",
 		.base = "DC=x",

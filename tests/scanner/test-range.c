@@ -269,7 +269,7 @@ test_big_group(void)
 	/* AD: a group of 3,200 members arrives as member;range=0-1499. */
 	server_reset(SERVER_AD, 3200, 1500);
 	const char *want[] = {"member", "displayName", NULL};
-	struct scan_attrs *attrs = scan_attrs_new(want);
+	struct scan_attrs *attrs = scan_attrs_new(want, NULL);
 	struct fake_msg *m = fake_entry("CN=Big,OU=Groups,DC=x");
 	fake_add(m, "objectClass", 0, 2);
 	fake_add(m, "member;range=0-1499", 0, 1500);
@@ -332,9 +332,29 @@ test_big_group(void)
 	scan_entry_free(e);
 	scan_attrs_free(attrs);
 
+	/* Counted: the same windows asked for, only their number kept. */
+	const char *counted[] = {"member", NULL};
+	attrs = scan_attrs_new(want, counted);
+	server_reset(SERVER_AD, 3200, 1000);
+	m = fake_entry("CN=Big,OU=Groups,DC=x");
+	fake_add(m, "member;range=0-999", 0, 1000);
+	fake_add(m, "displayName", 0, 1);
+	e = scan_entry_from_ldap(NULL, (LDAPMessage *)m, attrs, 30, &st);
+	fake_free(m);
+	is_int(st, STATUS_OK, "counted: read");
+	is_int(nrequests, 3, "counted: the same three windows");
+	const struct scan_attr *cm =
+		e != NULL ? scan_entry_attr(e, "member") : NULL;
+	ok(cm != NULL && cm->nvals == 0 && cm->counted == 3200,
+	   "counted: 3,200 values counted, none kept");
+	ok(e != NULL && scan_entry_first(e, "displayName") != NULL,
+	   "counted: the other attributes keep their values");
+	scan_entry_free(e);
+	scan_attrs_free(attrs);
+
 	/* An attribute sent twice (slapd does after some imports). */
 	const char *want2[] = {"proxyAddresses", NULL};
-	attrs = scan_attrs_new(want2);
+	attrs = scan_attrs_new(want2, NULL);
 	m = fake_entry("CN=Twice,DC=x");
 	fake_add(m, "proxyAddresses", 0, 3);
 	fake_add(m, "cn", 0, 1);
@@ -358,7 +378,7 @@ test_misbehaving_servers(void)
 	unsigned errors = log_error_count();
 	server_reset(SERVER_STUCK, 5000, 1500);
 	enum status st =
-		scan_range_fetch(NULL, "CN=G,DC=x", "member", 1500, e, 30);
+		scan_range_fetch(NULL, "CN=G,DC=x", "member", 1500, false, e, 30);
 	is_int(st, STATUS_ERR_DIRECTORY,
 	       "stuck: a server repeating a window fails");
 	is_int(calls, 2, "stuck: the repeat is caught at the second answer");
@@ -369,7 +389,7 @@ test_misbehaving_servers(void)
 
 	e = scan_entry_new("CN=G,DC=x");
 	server_reset(SERVER_CREEP, 0, 1);
-	st = scan_range_fetch(NULL, "CN=G,DC=x", "member", 0, e, 30);
+	st = scan_range_fetch(NULL, "CN=G,DC=x", "member", 0, false, e, 30);
 	is_int(st, STATUS_ERR_DIRECTORY,
 	       "creep: a never-ending attribute "
 	       "fails");
@@ -380,7 +400,7 @@ test_misbehaving_servers(void)
 	e = scan_entry_new("CN=G,DC=x");
 	scan_entry_add(e, "member", "CN=U00000,OU=Users,DC=x", 23);
 	server_reset(SERVER_ALL, 2000, 1500);
-	st = scan_range_fetch(NULL, "CN=G,DC=x", "member", 1, e, 30);
+	st = scan_range_fetch(NULL, "CN=G,DC=x", "member", 1, false, e, 30);
 	is_int(st, STATUS_OK, "all at once: read");
 	is_int(calls, 1, "all at once: one request");
 	ok(values_in_order(scan_entry_attr(e, "member"), 2000),
@@ -388,8 +408,18 @@ test_misbehaving_servers(void)
 	scan_entry_free(e);
 
 	e = scan_entry_new("CN=G,DC=x");
+	scan_entry_count(e, "member", 1);
+	server_reset(SERVER_ALL, 2000, 1500);
+	st = scan_range_fetch(NULL, "CN=G,DC=x", "member", 1, true, e, 30);
+	const struct scan_attr *cm = scan_entry_attr(e, "member");
+	ok(st == STATUS_OK && cm != NULL && cm->counted == 2000 &&
+		   cm->nvals == 0,
+	   "all at once, counted: the whole count replaces the first");
+	scan_entry_free(e);
+
+	e = scan_entry_new("CN=G,DC=x");
 	server_reset(SERVER_NOTHING, 0, 1500);
-	st = scan_range_fetch(NULL, "CN=G,DC=x", "member", 1500, e, 30);
+	st = scan_range_fetch(NULL, "CN=G,DC=x", "member", 1500, false, e, 30);
 	is_int(st, STATUS_OK, "no values past the end: done");
 	is_int(calls, 1, "no values past the end: one request");
 	scan_entry_free(e);
@@ -397,14 +427,14 @@ test_misbehaving_servers(void)
 	e = scan_entry_new("CN=G,DC=x");
 	errors = log_error_count();
 	server_reset(SERVER_DOWN, 0, 1500);
-	st = scan_range_fetch(NULL, "CN=G,DC=x", "member", 1500, e, 30);
+	st = scan_range_fetch(NULL, "CN=G,DC=x", "member", 1500, false, e, 30);
 	is_int(st, STATUS_ERR_DIRECTORY, "server down: directory error");
 	is_int(log_error_count() - errors, 1, "server down: one error");
 	scan_entry_free(e);
 
 	/* A malformed range in the entry itself. */
 	const char *want[] = {"member", NULL};
-	struct scan_attrs *attrs = scan_attrs_new(want);
+	struct scan_attrs *attrs = scan_attrs_new(want, NULL);
 	struct fake_msg *m = fake_entry("CN=Bad,DC=x");
 	fake_add(m, "member;range=x-1", 0, 1);
 	errors = log_error_count();

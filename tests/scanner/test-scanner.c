@@ -323,13 +323,27 @@ test_entry_lookup(void)
 	is_int(e->nattrs, N - 20, "set keeps one attribute");
 	scan_entry_free(e);
 	scan_entry_free(NULL);
+
+	e = scan_entry_new("CN=g,DC=contoso,DC=com");
+	scan_entry_add(e, "cn", "g", 1);
+	scan_entry_count(e, "member", 1500);
+	scan_entry_add(e, "mail", "g@contoso.com", 13);
+	scan_entry_count(e, "MEMBER", 2);
+	const struct scan_attr *m = scan_entry_attr(e, "member");
+	ok(m != NULL && m->nvals == 0 && m->counted == 1502 &&
+		   strcmp(m->name, "member") == 0,
+	   "count: one attribute, counts added, no values");
+	ok(scan_entry_first(e, "member") == NULL,
+	   "count: no first value to read");
+	is_int(e->nattrs, 3, "count: beside the others");
+	scan_entry_free(e);
 }
 
 static void
 test_attrs(void)
 {
 	const char *want[] = {"displayName", "CN", "mail", "displayname", NULL};
-	struct scan_attrs *a = scan_attrs_new(want);
+	struct scan_attrs *a = scan_attrs_new(want, NULL);
 	char **list = scan_attrs_list(a);
 	size_t n = 0;
 	while (list[n] != NULL) {
@@ -345,8 +359,28 @@ test_attrs(void)
 	       "objectClass is always asked for");
 	ok(scan_attrs_match(a, "sn", 2) == NULL, "sn was not asked for");
 	ok(scan_attrs_match(a, "mai", 3) == NULL, "no prefix matches");
+	ok(!scan_attrs_counted(a, scan_attrs_match(a, "mail", 4)),
+	   "values kept unless counted");
 	scan_attrs_free(a);
 	scan_attrs_free(NULL);
+
+	const char *counted[] = {"Member", "MAIL", "cn", "objectGUID", NULL};
+	a = scan_attrs_new(want, counted);
+	list = scan_attrs_list(a);
+	for (n = 0; list[n] != NULL; n++) {
+	}
+	is_int(n, 7, "a counted attribute is asked for too, once");
+	const char *member = scan_attrs_match(a, "member", 6);
+	is_str(member, "Member", "counted: the caller's spelling");
+	ok(scan_attrs_counted(a, member), "member counted");
+	ok(scan_attrs_counted(a, scan_attrs_match(a, "mail", 4)),
+	   "counted though also in the list of attributes");
+	ok(!scan_attrs_counted(a, scan_attrs_match(a, "cn", 2)) &&
+		   !scan_attrs_counted(a, scan_attrs_match(a, "objectguid", 10)),
+	   "the entry's name and key are always kept");
+	ok(!scan_attrs_counted(a, scan_attrs_match(a, "displayName", 11)),
+	   "displayName kept");
+	scan_attrs_free(a);
 }
 
 static void
@@ -502,7 +536,7 @@ test_ldif(void)
 	capture_begin(errpath);
 	unsigned errors_before = log_error_count();
 	enum status st;
-	struct scan_source *src = scan_source_ldif_new(path, want, NULL, &st);
+	struct scan_source *src = scan_source_ldif_new(path, want, NULL, NULL, &st);
 	struct scan_entry *alice = NULL, *bob = NULL, *extra = NULL;
 	enum status s1 = scan_source_next(src, &alice);
 	enum status s2 = scan_source_next(src, &bob);
@@ -584,7 +618,7 @@ test_ldif(void)
 	/* A missing file is an I/O error, logged once. */
 	errors_before = log_error_count();
 	capture_begin(errpath);
-	src = scan_source_ldif_new("/nonexistent/x.ldif", want, NULL, &st);
+	src = scan_source_ldif_new("/nonexistent/x.ldif", want, NULL, NULL, &st);
 	err = capture_end(errpath);
 	ok(src == NULL && st == STATUS_ERR_IO, "missing LDIF: i/o error");
 	ok(strstr(err, "/nonexistent/x.ldif") != NULL,
@@ -597,7 +631,7 @@ test_ldif(void)
 			      "dn: cn=a,dc=x\nobjectClass: user\n\n"
 			      "dn: cn=b,dc=x\nobjectClass: user\n");
 	volatile sig_atomic_t cancel = 0;
-	src = scan_source_ldif_new(path, want, &cancel, &st);
+	src = scan_source_ldif_new(path, want, NULL, &cancel, &st);
 	struct scan_entry *e = NULL;
 	ok(scan_source_next(src, &e) == STATUS_OK && e != NULL,
 	   "entry before cancel");
@@ -614,7 +648,7 @@ test_ldif(void)
 	/* An empty file is an empty scan. */
 	path = tap_write_file("/tmp/test-scanner-XXXXXX",
 			      "version: 1\n\n# nothing\n");
-	src = scan_source_ldif_new(path, want, NULL, &st);
+	src = scan_source_ldif_new(path, want, NULL, NULL, &st);
 	e = NULL;
 	is_int(scan_source_next(src, &e), STATUS_OK, "empty LDIF reads");
 	ok(e == NULL, "empty LDIF has no entries");
@@ -695,12 +729,13 @@ static const char *const same_records[] = {
 
 /* Reads every entry of text; returns how many (at most max). */
 static size_t
-read_all(const char *text, const char *const *want, struct scan_entry **out,
-	 size_t max)
+read_all(const char *text, const char *const *want, const char *const *counted,
+	 struct scan_entry **out, size_t max)
 {
 	char *path = tap_write_file("/tmp/test-scanner-XXXXXX", text);
 	enum status st;
-	struct scan_source *src = scan_source_ldif_new(path, want, NULL, &st);
+	struct scan_source *src =
+		scan_source_ldif_new(path, want, counted, NULL, &st);
 	size_t n = 0;
 	struct scan_entry *e = NULL;
 	while (src != NULL && scan_source_next(src, &e) == STATUS_OK &&
@@ -776,8 +811,8 @@ test_ldif_both_paths(void)
 		strbuf_release(&rec);
 	}
 	struct scan_entry *a[8] = {0}, *b[8] = {0};
-	size_t na = read_all(fast.buf, want, a, 8);
-	size_t nb = read_all(slow.buf, want, b, 8);
+	size_t na = read_all(fast.buf, want, NULL, a, 8);
+	size_t nb = read_all(slow.buf, want, NULL, b, 8);
 	is_int(na, 6, "one pass: every entry but the computer");
 	is_int(nb, 6, "ldap_parse_ldif_record: the same number");
 	for (size_t i = 0; i < na && i < nb; i++) {
@@ -843,6 +878,76 @@ test_ldif_both_paths(void)
 }
 
 /*
+ * A counted attribute: the same number of values as when they are kept,
+ * on both paths, and nothing else about the entry changes.
+ */
+static void
+test_ldif_counted(void)
+{
+	static const char text[] =
+		"dn: CN=Staff,OU=Groups,DC=contoso,DC=com\n"
+		"objectClass: group\n"
+		"member: CN=A,DC=contoso,DC=com\n"
+		"member: CN=B,DC=contoso,DC=com\n"
+		"Member:: Q049QyxEQz1jb250b3NvLERDPWNvbQ==\n"
+		"member: CN=D,DC=contoso,\n"
+		" DC=com\n"
+		"member:\n"
+		"cn: Staff\n"
+		"member: CN=E,DC=contoso,DC=com\n"
+		"mail: staff@contoso.com\n"
+		"\n"
+		"dn: CN=Ann,OU=Users,DC=contoso,DC=com\n"
+		"objectClass: user\n"
+		"mail: ann@contoso.com\n"
+		"\n"
+		/* Left to libldap: ldapsearch's spelling of the last window. */
+		"dn: CN=Ops,OU=Groups,DC=contoso,DC=com\n"
+		"objectClass: group\n"
+		"member: CN=A,DC=contoso,DC=com\n"
+		"member;range=0-*: CN=B,DC=contoso,DC=com\n"
+		"member;range=0-*: CN=C,DC=contoso,DC=com\n"
+		"cn: Ops\n";
+	const char *want[] = {"mail", "member", NULL};
+	const char *counted[] = {"MEMBER", NULL};
+	struct scan_entry *kept[4] = {0}, *cnt[4] = {0};
+	size_t nk = read_all(text, want, NULL, kept, 4);
+	size_t nc = read_all(text, want, counted, cnt, 4);
+	is_int(nc, 3, "counted: every entry read");
+	is_int(nk, 3, "kept: every entry read");
+	size_t expect[] = {6, 0, 3};
+	for (size_t i = 0; i < nc && i < nk; i++) {
+		const struct scan_attr *k = scan_entry_attr(kept[i], "member");
+		const struct scan_attr *c = scan_entry_attr(cnt[i], "member");
+		char what[128];
+		snprintf(what, sizeof(what), "entry %zu: %zu values kept", i + 1,
+			 expect[i]);
+		is_int(k != NULL ? k->nvals : 0, expect[i], what);
+		snprintf(what, sizeof(what),
+			 "entry %zu: as many counted, none kept", i + 1);
+		ok(expect[i] == 0 ? c == NULL
+				  : c != NULL && c->nvals == 0 &&
+					    c->counted == expect[i] &&
+					    strcmp(c->name, "member") == 0,
+		   what);
+		/* Without the attribute, the entries are the same. */
+		scan_entry_remove(kept[i], "member");
+		scan_entry_remove(cnt[i], "member");
+		snprintf(what, sizeof(what), "entry %zu: the rest the same",
+			 i + 1);
+		ok(same_entry(kept[i], cnt[i]), what);
+	}
+	if (nc == 3) {
+		is_str(scan_entry_first(cnt[0], "mail"), "staff@contoso.com",
+		       "counted: the line after the values read");
+	}
+	for (size_t i = 0; i < 4; i++) {
+		scan_entry_free(kept[i]);
+		scan_entry_free(cnt[i]);
+	}
+}
+
+/*
  * From a regular file, a record that record_fast() gives up on is read
  * from the file again (ldif_input.c's record_reread()); from a FIFO,
  * which cannot be read twice, every record is copied first.  Both must
@@ -868,7 +973,7 @@ run_source(const char *path, struct ldif_run *r)
 	unsigned before = log_error_count();
 	capture_begin(errpath);
 	enum status st;
-	struct scan_source *src = scan_source_ldif_new(path, want, NULL, &st);
+	struct scan_source *src = scan_source_ldif_new(path, want, NULL, NULL, &st);
 	struct scan_entry *e = NULL;
 	r->end = st;
 	while (src != NULL &&
@@ -1218,10 +1323,12 @@ bad_ldif(const char *text, const char *line, const char *needle,
 	int efd = mkstemp(errpath);
 	close(efd);
 	const char *want[] = {"mail", NULL};
+	const char *counted[] = {"member", NULL};
 	unsigned before = log_error_count();
 	capture_begin(errpath);
 	enum status st;
-	struct scan_source *src = scan_source_ldif_new(path, want, NULL, &st);
+	struct scan_source *src =
+		scan_source_ldif_new(path, want, counted, NULL, &st);
 	struct scan_entry *e = NULL;
 	enum status sn = STATUS_OK;
 	while (src != NULL && (sn = scan_source_next(src, &e)) == STATUS_OK &&
@@ -1258,6 +1365,11 @@ test_bad_ldif(void)
 		 "4", "no 'dn:' line", "record without dn");
 	bad_ldif("dn: cn=a,dc=x\nobjectClass: user\ncn:: !!!notbase64\n", "3",
 		 "cn:: !!!notbase64", "invalid base64");
+	/* The values of a counted attribute after the first are checked too. */
+	bad_ldif("dn: cn=g,dc=x\nobjectClass: group\nmember: cn=a,dc=x\n"
+		 "member:: !!!notbase64\n",
+		 "4", "member:: !!!notbase64",
+		 "invalid base64 in a counted attribute");
 	bad_ldif("dn: cn=a,dc=x\nobjectClass: user\n"
 		 "description:< file:///etc/passwd\n",
 		 "3", "URL", "URL value refused");
@@ -1278,6 +1390,7 @@ main(void)
 	test_default_filter();
 	test_ldif();
 	test_ldif_both_paths();
+	test_ldif_counted();
 	test_ldif_reread();
 	test_bad_ldif();
 	scan_source_free(NULL);

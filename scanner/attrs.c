@@ -48,12 +48,15 @@ scan_attrs_new(const char *const *attrs, const char *const *counted)
 	for (size_t i = 0; attrs != NULL && attrs[i] != NULL; i++) {
 		add(a, attrs[i]);
 	}
+	/* add() may move a->counted: its index first, then the flag. */
 	for (size_t i = 0; counted != NULL && counted[i] != NULL; i++) {
-		a->counted[add(a, counted[i])] = true;
+		size_t k = add(a, counted[i]);
+		a->counted[k] = true;
 	}
 	/* The entry's type, key and name are read whatever a list says. */
 	for (size_t i = 0; i < sizeof(always) / sizeof(*always); i++) {
-		a->counted[add(a, always[i])] = false;
+		size_t k = add(a, always[i]);
+		a->counted[k] = false;
 	}
 	return a;
 }

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -138,6 +139,13 @@ scan_ldif_new(const char *path, const struct scan_attrs *attrs,
 		free(l->iobuf);
 		l->iobuf = NULL;
 	}
+	/*
+	 * One thread at a time reads the stream (the reader thread, or the
+	 * caller's for a pipe), so stdio need not lock it: libldap calls
+	 * fgets() and feof() for every line, and once a process has a
+	 * second thread glibc takes the stream's lock in each.
+	 */
+	__fsetlocking(fp->fp, FSETLOCKING_BYCALLER);
 	l->path = xstrdup(path);
 	l->attrs = attrs;
 	l->cancel = cancel;

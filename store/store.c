@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -427,9 +428,23 @@ immutable_uri(const char *path)
 	return strbuf_detach(&sb, NULL);
 }
 
+static void
+sqlite_setup(void)
+{
+	/*
+	 * Before SQLite's first use: without memory statistics (nothing here
+	 * reads them) an allocation of SQLite's takes no process-wide mutex,
+	 * and the writer thread makes millions.  Fails harmlessly if SQLite
+	 * is already in use.
+	 */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static struct store *
 open_db(const char *path, bool create, bool immutable, enum status *st)
 {
+	static pthread_once_t setup = PTHREAD_ONCE_INIT;
+	pthread_once(&setup, sqlite_setup);
 	struct store *s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
 	*st = STATUS_ERR_STORE;

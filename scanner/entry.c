@@ -1,3 +1,5 @@
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,37 @@ struct scan_chunk {
 
 #define SCAN_CHUNK_MIN 2048
 #define SCAN_CHUNK_MAX (256 * 1024)
+
+/*
+ * An entry is one allocation with room for this many attributes and a
+ * first block of this many bytes, enough for most users and contacts:
+ * the reader thread makes a million entries and the checking thread
+ * frees them, each malloc() and free() a cost of both.
+ */
+#define SCAN_ENTRY_ATTRS 32
+#define SCAN_ENTRY_BYTES 4096
+
+struct entry_head {
+	struct scan_entry e;
+	struct scan_attr attrs[SCAN_ENTRY_ATTRS];
+};
+
+/* Where the first block starts, after the head, aligned as malloc's. */
+#define SCAN_ENTRY_CHUNK_AT                                                    \
+	((sizeof(struct entry_head) + _Alignof(max_align_t) - 1) /             \
+	 _Alignof(max_align_t) * _Alignof(max_align_t))
+
+static struct scan_attr *
+inline_attrs(const struct scan_entry *e)
+{
+	return ((struct entry_head *)e)->attrs;
+}
+
+static struct scan_chunk *
+inline_chunk(const struct scan_entry *e)
+{
+	return (struct scan_chunk *)((char *)e + SCAN_ENTRY_CHUNK_AT);
+}
 
 static char *
 entry_alloc(struct scan_entry *e, size_t len)
@@ -75,7 +108,17 @@ entry_dup(struct scan_entry *e, const void *data, size_t len)
 struct scan_entry *
 scan_entry_new(const char *dn)
 {
-	struct scan_entry *e = xcalloc(1, sizeof(*e));
+	char *p = xmalloc(SCAN_ENTRY_CHUNK_AT + sizeof(struct scan_chunk) +
+			  SCAN_ENTRY_BYTES);
+	struct scan_entry *e = (struct scan_entry *)p;
+	memset(e, 0, sizeof(*e));
+	e->attrs = inline_attrs(e);
+	e->cap = SCAN_ENTRY_ATTRS;
+	struct scan_chunk *c = inline_chunk(e);
+	c->next = NULL;
+	c->size = SCAN_ENTRY_BYTES;
+	c->used = 0;
+	e->chunks = c;
 	e->dn = xstrdup(dn);
 	return e;
 }
@@ -87,12 +130,16 @@ scan_entry_free(struct scan_entry *e)
 		return;
 	}
 	/* Names, values and their arrays live in the entry's blocks. */
-	free(e->attrs);
+	if (e->attrs != inline_attrs(e)) {
+		free(e->attrs);
+	}
 	free(e->dn);
 	struct scan_chunk *c = e->chunks;
 	while (c != NULL) {
 		struct scan_chunk *next = c->next;
-		free(c);
+		if (c != inline_chunk(e)) {
+			free(c);
+		}
 		c = next;
 	}
 	free(e);
@@ -130,9 +177,15 @@ attr_get(struct scan_entry *e, const char *name)
 	}
 	if (a == NULL) {
 		if (e->nattrs == e->cap) {
-			e->cap = e->cap ? e->cap * 2 : 8;
-			e->attrs = xreallocarray(e->attrs, e->cap,
-						 sizeof(*e->attrs));
+			/* Past the room in the entry's own allocation. */
+			bool own = e->attrs == inline_attrs(e);
+			struct scan_attr *attrs = xreallocarray(
+				own ? NULL : e->attrs, e->cap * 2, sizeof(*attrs));
+			if (own) {
+				memcpy(attrs, e->attrs, e->cap * sizeof(*attrs));
+			}
+			e->attrs = attrs;
+			e->cap *= 2;
 		}
 		a = &e->attrs[e->nattrs++];
 		memset(a, 0, sizeof(*a));

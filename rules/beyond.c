@@ -413,7 +413,9 @@ check_addresses(const struct entry_ctx *x, const struct rule *r)
 		if (!plausible_domain(at + 1)) {
 			continue; /* IdFix's format rules report it */
 		}
-		char *domain = text_fold(at + 1);
+		char domain_buf[256];
+		char *domain =
+			text_fold_buf(at + 1, domain_buf, sizeof(domain_buf));
 		char *update = NULL;
 		const char *action = "Complete";
 		bool failed = false;
@@ -460,7 +462,9 @@ check_addresses(const struct entry_ctx *x, const struct rule *r)
 			st = row(x, r, r->attribute, v->data, update, action);
 		}
 		free(update);
-		free(domain);
+		if (domain != domain_buf) {
+			free(domain);
+		}
 	}
 	return st;
 }
@@ -473,7 +477,33 @@ struct held {
 	const char *value;
 	int order; /* which attribute names the row when one object holds a
 		      key in several */
+	bool own;  /* key was allocated, not taken from the list's bytes */
 };
+
+/*
+ * The keys of one object and one rule: on the stack for all but an
+ * object of very many or very long addresses, since every synced object
+ * has a few.
+ */
+#define HELD_LOCAL 16
+#define HELD_BYTES 2048
+
+struct held_list {
+	struct held *h;
+	size_t n, cap;
+	struct held local[HELD_LOCAL];
+	char bytes[HELD_BYTES];
+	size_t used;
+};
+
+static void
+held_init(struct held_list *l)
+{
+	l->h = l->local;
+	l->n = 0;
+	l->cap = HELD_LOCAL;
+	l->used = 0;
+}
 
 static int
 cmp_held(const void *a, const void *b)
@@ -490,20 +520,31 @@ cmp_held(const void *a, const void *b)
 }
 
 static void
-held_add(struct held **h, size_t *n, size_t *cap, const char *ns,
-	 const char *attribute, const char *value, const char *addr, size_t al,
-	 int order)
+held_add(struct held_list *l, const char *ns, const char *attribute,
+	 const char *value, const char *addr, size_t al, int order)
 {
-	char *key = text_fold_key(ns, addr, al);
-	if (*n == *cap) {
-		*cap = *cap != 0 ? *cap * 2 : 8;
-		*h = xreallocarray(*h, *cap, sizeof(**h));
+	char *room = l->bytes + l->used;
+	char *key = text_fold_key_buf(ns, addr, al, room,
+				      sizeof(l->bytes) - l->used);
+	if (key == room) {
+		l->used += strlen(key) + 1;
 	}
-	(*h)[(*n)++] = (struct held){
+	if (l->n == l->cap) {
+		bool local = l->h == l->local;
+		struct held *h = xreallocarray(local ? NULL : l->h, l->cap * 2,
+					       sizeof(*h));
+		if (local) {
+			memcpy(h, l->local, sizeof(l->local));
+		}
+		l->h = h;
+		l->cap *= 2;
+	}
+	l->h[l->n++] = (struct held){
 		.key = key,
 		.attribute = attribute,
 		.value = value,
 		.order = order,
+		.own = key != room,
 	};
 }
 
@@ -516,9 +557,10 @@ held_add(struct held **h, size_t *n, size_t *cap, const char *ns,
  * smallest value for a tie, so the row does not depend on value order).
  */
 static enum status
-emit_held(const struct entry_ctx *x, const struct rule *r, struct held *h,
-	  size_t n)
+emit_held(const struct entry_ctx *x, const struct rule *r, struct held_list *l)
 {
+	struct held *h = l->h;
+	size_t n = l->n;
 	/* qsort() must not see NULL, even for no element (C17 7.22.5). */
 	if (n > 0) {
 		qsort(h, n, sizeof(*h), cmp_held);
@@ -531,9 +573,13 @@ emit_held(const struct entry_ctx *x, const struct rule *r, struct held *h,
 		st = candidate(x, r, h[i].attribute, h[i].value, h[i].key);
 	}
 	for (size_t i = 0; i < n; i++) {
-		free(h[i].key);
+		if (h[i].own) {
+			free(h[i].key);
+		}
 	}
-	free(h);
+	if (h != l->local) {
+		free(h);
+	}
 	return st;
 }
 
@@ -548,8 +594,8 @@ static const char *const smtp_attrs[] = {
 static enum status
 check_smtp_namespace(const struct entry_ctx *x, const struct rule *r)
 {
-	struct held *h = NULL;
-	size_t n = 0, cap = 0;
+	struct held_list h;
+	held_init(&h);
 	for (int k = 0; k < 4; k++) {
 		const struct scan_attr *a = vals(x->v, smtp_attrs[k]);
 		for (size_t i = 0; a != NULL && i < a->nvals; i++) {
@@ -564,29 +610,28 @@ check_smtp_namespace(const struct entry_ctx *x, const struct rule *r)
 			size_t off, tl = text_trim_span(addr, &off);
 			const char *t = addr + off;
 			if (tl > 0 && t[0] != '@' && t[tl - 1] != '@') {
-				held_add(&h, &n, &cap, "smtp", smtp_attrs[k],
-					 v->data, t, tl, k);
+				held_add(&h, "smtp", smtp_attrs[k], v->data, t,
+					 tl, k);
 			}
 		}
 	}
-	return emit_held(x, r, h, n);
+	return emit_held(x, r, &h);
 }
 
 static enum status
 check_unique(const struct entry_ctx *x, const struct rule *r)
 {
 	const struct scan_attr *a = vals(x->v, r->attribute);
-	struct held *h = NULL;
-	size_t n = 0, cap = 0;
+	struct held_list h;
+	held_init(&h);
 	for (size_t i = 0; a != NULL && i < a->nvals; i++) {
 		const struct scan_value *v = &a->vals[i];
 		if (v->len == 0 || !text_utf8_valid(v->data, v->len)) {
 			continue;
 		}
-		held_add(&h, &n, &cap, r->ns, r->attribute, v->data, v->data,
-			 v->len, 0);
+		held_add(&h, r->ns, r->attribute, v->data, v->data, v->len, 0);
 	}
-	return emit_held(x, r, h, n);
+	return emit_held(x, r, &h);
 }
 
 /* ---- proxyAddresses ------------------------------------------------- */

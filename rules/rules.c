@@ -682,11 +682,14 @@ check_rfc2822(const struct ectx *x, const char *cur, struct result *res)
 	/* TopLevelDomain: from the last '.' wherever it is. */
 	const char *dot = strrchr(w0, '.');
 	if (dot != NULL && dot[1] != '\0') {
-		char *tld = text_fold(dot + 1);
+		char buf[64];
+		char *tld = text_fold_buf(dot + 1, buf, sizeof(buf));
 		if (!tld_set_has(rs->tlds, tld)) {
 			flags |= FLAG_TLD;
 		}
-		free(tld);
+		if (tld != buf) {
+			free(tld);
+		}
 	}
 
 	/* The address as the steps leave it: w0 until one rewrites it. */
@@ -986,6 +989,7 @@ run_value(const struct ectx *x, const struct chain *ch,
 	bool have_dup = false;
 	size_t dup_at = 0;
 	char *dup_key = NULL;
+	char key_buf[256]; /* dup_key, unless it is longer */
 
 	if (!valid) {
 		/* Not UTF-8: the bad bytes go, then the chain goes on. */
@@ -1005,7 +1009,8 @@ run_value(const struct ectx *x, const struct chain *ch,
 			if (have_dup || cur[0] == '\0') {
 				continue;
 			}
-			dup_key = text_fold_key(r->ns, cur, strlen(cur));
+			dup_key = text_fold_key_buf(r->ns, cur, strlen(cur),
+						    key_buf, sizeof(key_buf));
 			dup = (struct step){r->id, NULL, FLAG_DUPLICATE,
 					    dup_action(x, r, cur, orig, valid),
 					    r->severity};
@@ -1025,7 +1030,9 @@ run_value(const struct ectx *x, const struct chain *ch,
 	}
 	enum status st = emit(x, ch, val->data, cur, steps, n,
 			      have_dup ? &dup : NULL, dup_at, dup_key);
-	free(dup_key);
+	if (dup_key != key_buf) {
+		free(dup_key);
+	}
 	if (steps != local) {
 		free(steps);
 	}

@@ -295,10 +295,12 @@ fold_to(char *out, const char *s, size_t len)
 }
 
 char *
-text_fold_key(const char *ns, const char *s, size_t len)
+text_fold_key_buf(const char *ns, const char *s, size_t len, char *buf,
+		  size_t size)
 {
 	size_t nl = strlen(ns);
-	char *key = xmalloc(nl + 1 + len + 1);
+	size_t need = nl + 1 + len + 1;
+	char *key = need <= size ? buf : xmalloc(need);
 	memcpy(key, ns, nl);
 	key[nl] = ':';
 	fold_to(key + nl + 1, s, len);
@@ -306,12 +308,24 @@ text_fold_key(const char *ns, const char *s, size_t len)
 }
 
 char *
-text_fold(const char *s)
+text_fold_key(const char *ns, const char *s, size_t len)
+{
+	return text_fold_key_buf(ns, s, len, NULL, 0);
+}
+
+char *
+text_fold_buf(const char *s, char *buf, size_t size)
 {
 	size_t len = strlen(s);
-	char *out = xmalloc(len + 1);
+	char *out = len < size ? buf : xmalloc(len + 1);
 	fold_to(out, s, len);
 	return out;
+}
+
+char *
+text_fold(const char *s)
+{
+	return text_fold_buf(s, NULL, 0);
 }
 
 bool

@@ -61,6 +61,19 @@ char *
 text_fold_key(const char *ns, const char *s, size_t len);
 
 /*
+ * text_fold() and text_fold_key() into buf (size bytes) when the result
+ * fits, else into an allocation: the caller frees the result if it is
+ * not buf.  The rules fold several values of every entry, nearly all
+ * of them short.
+ */
+char *
+text_fold_buf(const char *s, char *buf, size_t size);
+
+char *
+text_fold_key_buf(const char *ns, const char *s, size_t len, char *buf,
+		  size_t size);
+
+/*
  * strcmp(text_fold(a), text_fold(b)) == 0, without the copies: a and b
  * are valid UTF-8.
  */

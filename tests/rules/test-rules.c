@@ -331,6 +331,31 @@ test_text_words(void)
 	is_int(bad_equal, 0, "text_fold_equal agrees with comparing the folds");
 	ok(equal_seen > 100 && equal_seen < 1900,
 	   "text_fold_equal saw both equal and different strings");
+
+	/* Into the caller's buffer when it fits, with its NUL. */
+	char buf[8];
+	char *f = text_fold_buf("\xc3\x89TE", buf, sizeof(buf));
+	ok(f == buf && strcmp(f, "\xc3\xa9te") == 0,
+	   "text_fold_buf: a short fold in the buffer");
+	f = text_fold_buf("ABCDEFG", buf, sizeof(buf));
+	ok(f == buf && strcmp(f, "abcdefg") == 0,
+	   "text_fold_buf: seven bytes and the NUL fill eight");
+	f = text_fold_buf("ABCDEFGH", buf, sizeof(buf));
+	ok(f != buf && strcmp(f, "abcdefgh") == 0,
+	   "text_fold_buf: eight bytes and the NUL are allocated");
+	free(f);
+	f = text_fold_key_buf("ns", "AbC", 3, buf, sizeof(buf));
+	ok(f == buf && strcmp(f, "ns:abc") == 0,
+	   "text_fold_key_buf: in the buffer");
+	f = text_fold_key_buf("ns", "AbCdE", 4, buf, sizeof(buf));
+	ok(f == buf && strcmp(f, "ns:abcd") == 0,
+	   "text_fold_key_buf: len bytes of s, filling the buffer");
+	f = text_fold_key_buf("ns", "AbCdE", 5, buf, sizeof(buf));
+	char *k = text_fold_key("ns", "AbCdE", 5);
+	ok(f != buf && strcmp(f, k) == 0 && strcmp(f, "ns:abcde") == 0,
+	   "text_fold_key_buf: allocated past the buffer, as text_fold_key");
+	free(f);
+	free(k);
 }
 
 /*

@@ -145,15 +145,68 @@ scan_entry_free(struct scan_entry *e)
 	free(e);
 }
 
+/*
+ * The index (struct scan_entry's index) while an entry has at most this
+ * many attributes, so that slots stay more than a third empty; every
+ * look-up of a larger one walks the attributes.
+ */
+#define SCAN_ENTRY_INDEXED 40
+#define SCAN_ENTRY_SLOTS (sizeof(((struct scan_entry *)0)->index))
+
+/* A slot for a name of len bytes; ASCII case does not change it. */
+static size_t
+name_slot(const char *name, size_t len)
+{
+	uint32_t h = (uint32_t)len;
+	if (len > 0) {
+		h |= (uint32_t)((unsigned char)name[0] | 0x20) << 8 |
+		     (uint32_t)((unsigned char)name[len / 2] | 0x20) << 16 |
+		     (uint32_t)((unsigned char)name[len - 1] | 0x20) << 24;
+	}
+	/* Fibonacci hashing: the top bits of the product. */
+	return (size_t)((h * 2654435769u) >> 26) % SCAN_ENTRY_SLOTS;
+}
+
+static void
+index_add(struct scan_entry *e, size_t i)
+{
+	const struct scan_attr *a = &e->attrs[i];
+	size_t s = name_slot(a->name, a->namelen);
+	while (e->index[s] != 0) {
+		s = (s + 1) % SCAN_ENTRY_SLOTS;
+	}
+	e->index[s] = (unsigned char)(i + 1);
+}
+
+static void
+index_rebuild(struct scan_entry *e)
+{
+	memset(e->index, 0, sizeof(e->index));
+	for (size_t i = 0; i < e->nattrs && e->nattrs <= SCAN_ENTRY_INDEXED;
+	     i++) {
+		index_add(e, i);
+	}
+}
+
 static struct scan_attr *
 find(const struct scan_entry *e, const char *name)
 {
 	/*
-	 * The rules look attributes up by name many times per entry: a
-	 * length or a first letter that differs (ASCII case folded) rules
-	 * most out before strcasecmp().
+	 * The rules look attributes up by name many times per entry, for
+	 * many names it does not have: through the index, a slot or two.
 	 */
 	size_t len = strlen(name);
+	if (e->nattrs <= SCAN_ENTRY_INDEXED) {
+		size_t s = name_slot(name, len);
+		for (; e->index[s] != 0; s = (s + 1) % SCAN_ENTRY_SLOTS) {
+			struct scan_attr *a = &e->attrs[e->index[s] - 1];
+			if (a->namelen == len && strcasecmp(a->name, name) == 0) {
+				return a;
+			}
+		}
+		return NULL;
+	}
+	/* Else a length or a first letter that differs rules most out. */
 	unsigned char c0 = (unsigned char)name[0] | 0x20;
 	for (size_t i = 0; i < e->nattrs; i++) {
 		const struct scan_attr *a = &e->attrs[i];
@@ -191,6 +244,9 @@ attr_get(struct scan_entry *e, const char *name)
 		memset(a, 0, sizeof(*a));
 		a->namelen = strlen(name);
 		a->name = entry_dup(e, name, a->namelen);
+		if (e->nattrs <= SCAN_ENTRY_INDEXED) {
+			index_add(e, e->nattrs - 1);
+		}
 	}
 	return a;
 }
@@ -242,6 +298,7 @@ scan_entry_remove(struct scan_entry *e, const char *name)
 	size_t idx = (size_t)(a - e->attrs);
 	memmove(a, a + 1, (e->nattrs - idx - 1) * sizeof(*a));
 	e->nattrs--;
+	index_rebuild(e);
 }
 
 void

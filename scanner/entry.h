@@ -53,6 +53,12 @@ struct scan_entry {
 	 * per value (entry.c).
 	 */
 	struct scan_chunk *chunks;
+	/*
+	 * The attributes by a hash of their name, for look-ups (entry.c):
+	 * 1 + an index into attrs, 0 for an empty slot.  Kept by entry.c
+	 * only; not used past SCAN_ENTRY_INDEXED attributes.
+	 */
+	unsigned char index[64];
 };
 
 /* A new entry with no attributes; dn is copied. */

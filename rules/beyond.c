@@ -800,7 +800,7 @@ static enum status
 check_count(const struct entry_ctx *x, const struct rule *r,
 	    const char *skipped, const char *unsynced)
 {
-	/* A counted attribute has only a number (ruleset_counted_attributes()). */
+	/* Counted values have only a number (ruleset_counted_attributes()). */
 	const struct scan_attr *a = entry_view_attr(x->v, r->attribute);
 	size_t n = a != NULL ? a->nvals + a->counted : 0;
 	if (n <= r->limit || higher_count_fails(x, r, n, skipped, unsynced)) {

@@ -160,9 +160,9 @@ struct ruleset {
 	size_t nskips;
 	struct chain *chains;
 	size_t nchains;
-	char **attrs;	  /* NULL-terminated */
+	char **attrs;     /* NULL-terminated */
 	bool *attrs_read; /* a rule reads attrs[i]'s values, not just counts */
-	char **counted;	  /* NULL-terminated; borrows from attrs */
+	char **counted;   /* NULL-terminated; borrows from attrs */
 	struct rule_info *info;
 	size_t ninfo;
 	struct tld_set *tlds;

@@ -135,15 +135,15 @@ build_attrs(struct ruleset *rs)
 		const struct rule *r = &rs->entry_rules[i];
 		/* The SMTP namespace rule's "attribute" is a list. */
 		if (strpbrk(r->attribute, " ,") == NULL) {
-			attrs_add(rs, &n, r->attribute,
-				  r->kind != CHECK_COUNT);
+			attrs_add(rs, &n, r->attribute, r->kind != CHECK_COUNT);
 		}
 		attrs_add(rs, &n, r->cond.if_attr, true);
 		attrs_add(rs, &n, r->cond.unless_attr, true);
 	}
 	for (size_t i = 0; i < rs->nskips; i++) {
 		for (size_t j = 0; j < rs->skips[i].ntests; j++) {
-			attrs_add(rs, &n, rs->skips[i].tests[j].attribute, true);
+			attrs_add(rs, &n, rs->skips[i].tests[j].attribute,
+				  true);
 		}
 	}
 	bool fixers = false;

@@ -164,8 +164,7 @@ scan_entry_from_ldap(LDAP *ld, LDAPMessage *msg, const struct scan_attrs *attrs,
 			continue;
 		}
 		/* A second occurrence or window appends, in order. */
-		append_values(w.vals, e, name,
-			      scan_attrs_counted(attrs, name));
+		append_values(w.vals, e, name, scan_attrs_counted(attrs, name));
 		if (r.ranged && !r.last) {
 			pend = xreallocarray(pend, npend + 1, sizeof(*pend));
 			pend[npend].name = name;

@@ -1,3 +1,5 @@
+#include "scanner/entry.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -6,7 +8,6 @@
 #include <strings.h>
 
 #include "common/xalloc.h"
-#include "scanner/entry.h"
 
 /*
  * A block of an entry's bytes.  Blocks double from SCAN_CHUNK_MIN up to
@@ -200,7 +201,8 @@ find(const struct scan_entry *e, const char *name)
 		size_t s = name_slot(name, len);
 		for (; e->index[s] != 0; s = (s + 1) % SCAN_ENTRY_SLOTS) {
 			struct scan_attr *a = &e->attrs[e->index[s] - 1];
-			if (a->namelen == len && strcasecmp(a->name, name) == 0) {
+			if (a->namelen == len &&
+			    strcasecmp(a->name, name) == 0) {
 				return a;
 			}
 		}
@@ -232,10 +234,12 @@ attr_get(struct scan_entry *e, const char *name)
 		if (e->nattrs == e->cap) {
 			/* Past the room in the entry's own allocation. */
 			bool own = e->attrs == inline_attrs(e);
-			struct scan_attr *attrs = xreallocarray(
-				own ? NULL : e->attrs, e->cap * 2, sizeof(*attrs));
+			struct scan_attr *attrs =
+				xreallocarray(own ? NULL : e->attrs, e->cap * 2,
+					      sizeof(*attrs));
 			if (own) {
-				memcpy(attrs, e->attrs, e->cap * sizeof(*attrs));
+				memcpy(attrs, e->attrs,
+				       e->cap * sizeof(*attrs));
 			}
 			e->attrs = attrs;
 			e->cap *= 2;

@@ -524,7 +524,8 @@ record_entry(struct scan_ldif *l, LDIFRecord *lr, unsigned long first,
 		}
 		const char *name =
 			scan_attrs_match(l->attrs, m->mod_type, r.name_len);
-		bool counted = name != NULL && scan_attrs_counted(l->attrs, name);
+		bool counted =
+			name != NULL && scan_attrs_counted(l->attrs, name);
 		size_t j = 0;
 		for (; name != NULL && vals != NULL && vals[j] != NULL; j++) {
 			if (!counted) {
@@ -591,9 +592,10 @@ is_word(const char *s, size_t len, const char *word)
  * What the attribute description type (len bytes, as in the file) means
  * for the entry: the caller's spelling of its name (NULL: not asked for,
  * dropped), whether its values are only counted, and whether it is
- * objectCategory, which the default filter reads.  False for one that record_fast() leaves to
- * ldap_parse_ldif_record(): dn, changetype, control and version, a
- * range option that is malformed or not the last window.
+ * objectCategory, which the default filter reads.  False for one that
+ * record_fast() leaves to ldap_parse_ldif_record(): dn, changetype,
+ * control and version, a range option that is malformed or not the last
+ * window.
  */
 static bool
 type_lookup(struct scan_ldif *l, const char *type, size_t len,
@@ -680,7 +682,8 @@ record_fast(struct scan_ldif *l, struct scan_entry **out, bool *keep)
 		 * need not take it apart.  It was checked above as any
 		 * value is, so the record parses as before.
 		 */
-		if (counted && t == last_len && memcmp(line, last_type, t) == 0) {
+		if (counted && t == last_len &&
+		    memcmp(line, last_type, t) == 0) {
 			scan_entry_count(e, name, 1);
 			continue;
 		}

@@ -122,8 +122,8 @@ scan_source_ldap_new(const struct scan_ldap_opts *opts, enum status *st)
 		sigemptyset(&ign.sa_mask);
 		sigaction(SIGPIPE, &ign, NULL);
 	}
-	struct scan_source *src = source_new("ldap", opts->uri, opts->attrs,
-					     opts->counted);
+	struct scan_source *src =
+		source_new("ldap", opts->uri, opts->attrs, opts->counted);
 	char *config_base = NULL;
 	src->cancel = opts->cancel;
 	LDAP *ld = scan_conn_open(opts, st);
@@ -197,8 +197,8 @@ fail:
 
 struct scan_source *
 scan_source_ldif_new(const char *path, const char *const *attrs,
-		     const char *const *counted,
-		     volatile sig_atomic_t *cancel, enum status *st)
+		     const char *const *counted, volatile sig_atomic_t *cancel,
+		     enum status *st)
 {
 	*st = STATUS_OK;
 	struct scan_source *src = source_new("ldif", path, attrs, counted);

@@ -75,8 +75,8 @@ scan_source_ldap_new(const struct scan_ldap_opts *opts, enum status *st);
  * Opens an LDIF export (ldapsearch or ldifde style) read with libldap's
  * LDIF reader.  attrs and counted as above: other attributes are
  * dropped so that an LDIF scan and an LDAP scan of the same directory
- * give the same entries.  Entries that the default filter would not return (OUs,
- * computers, the domain head) are passed over the same way.  A record
+ * give the same entries.  Entries that the default filter would not return
+ * (OUs, computers, the domain head) are passed over the same way.  A record
  * that does not parse fails the scan with one line naming the file and
  * the line.  libldap prints its own parse errors, so standard error is
  * pointed at /dev/null while it parses a record: do not redirect stderr

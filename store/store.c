@@ -1384,7 +1384,8 @@ store_scan_complete(struct store *s, int64_t scan_id)
 	}
 	st = batch_flush(s);
 	if (st == STATUS_OK) {
-		st = exec(s, "PRAGMA foreign_keys = ON", "switch on foreign keys");
+		st = exec(s, "PRAGMA foreign_keys = ON",
+			  "switch on foreign keys");
 	}
 	if (st == STATUS_OK) {
 		st = exec(s, "BEGIN IMMEDIATE", "start a transaction");

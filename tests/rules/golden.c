@@ -389,9 +389,9 @@ main(int argc, char **argv)
 	if (rs == NULL) {
 		return 1;
 	}
-	struct scan_source *src = scan_source_ldif_new(
-		argv[2], ruleset_attributes(rs), ruleset_counted_attributes(rs),
-		NULL, &st);
+	struct scan_source *src =
+		scan_source_ldif_new(argv[2], ruleset_attributes(rs),
+				     ruleset_counted_attributes(rs), NULL, &st);
 	if (src == NULL) {
 		return 1;
 	}

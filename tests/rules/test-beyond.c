@@ -703,9 +703,10 @@ test_builtin_packs(void)
 		size_t n = 0;
 		bool known = true;
 		for (; c[n] != NULL; n++) {
-			known = known && (strcmp(c[n], "member") == 0 ||
-					  strcmp(c[n], "userCertificate") == 0 ||
-					  strcmp(c[n], "userSMIMECertificate") == 0);
+			known = known &&
+				(strcmp(c[n], "member") == 0 ||
+				 strcmp(c[n], "userCertificate") == 0 ||
+				 strcmp(c[n], "userSMIMECertificate") == 0);
 		}
 		ok(n == 3 && known,
 		   k ? "dedicated only counts member and the certificates"

@@ -377,8 +377,8 @@ test_misbehaving_servers(void)
 	struct scan_entry *e = scan_entry_new("CN=G,DC=x");
 	unsigned errors = log_error_count();
 	server_reset(SERVER_STUCK, 5000, 1500);
-	enum status st =
-		scan_range_fetch(NULL, "CN=G,DC=x", "member", 1500, false, e, 30);
+	enum status st = scan_range_fetch(NULL, "CN=G,DC=x", "member", 1500,
+					  false, e, 30);
 	is_int(st, STATUS_ERR_DIRECTORY,
 	       "stuck: a server repeating a window fails");
 	is_int(calls, 2, "stuck: the repeat is caught at the second answer");

@@ -142,7 +142,8 @@ scan(const char *text, enum seek_fault f, enum status *end, unsigned *errors,
 	seeks = 0;
 	unsigned before = log_error_count();
 	const char *want[] = {"member", NULL};
-	struct scan_source *src = scan_source_ldif_new(path, want, NULL, NULL, end);
+	struct scan_source *src =
+		scan_source_ldif_new(path, want, NULL, NULL, end);
 	size_t n = 0;
 	struct scan_entry *e = NULL;
 	while (src != NULL && (*end = scan_source_next(src, &e)) == STATUS_OK &&

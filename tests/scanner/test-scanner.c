@@ -376,7 +376,8 @@ test_attrs(void)
 	ok(scan_attrs_counted(a, scan_attrs_match(a, "mail", 4)),
 	   "counted though also in the list of attributes");
 	ok(!scan_attrs_counted(a, scan_attrs_match(a, "cn", 2)) &&
-		   !scan_attrs_counted(a, scan_attrs_match(a, "objectguid", 10)),
+		   !scan_attrs_counted(a,
+				       scan_attrs_match(a, "objectguid", 10)),
 	   "the entry's name and key are always kept");
 	ok(!scan_attrs_counted(a, scan_attrs_match(a, "displayName", 11)),
 	   "displayName kept");
@@ -536,7 +537,8 @@ test_ldif(void)
 	capture_begin(errpath);
 	unsigned errors_before = log_error_count();
 	enum status st;
-	struct scan_source *src = scan_source_ldif_new(path, want, NULL, NULL, &st);
+	struct scan_source *src =
+		scan_source_ldif_new(path, want, NULL, NULL, &st);
 	struct scan_entry *alice = NULL, *bob = NULL, *extra = NULL;
 	enum status s1 = scan_source_next(src, &alice);
 	enum status s2 = scan_source_next(src, &bob);
@@ -618,7 +620,8 @@ test_ldif(void)
 	/* A missing file is an I/O error, logged once. */
 	errors_before = log_error_count();
 	capture_begin(errpath);
-	src = scan_source_ldif_new("/nonexistent/x.ldif", want, NULL, NULL, &st);
+	src = scan_source_ldif_new("/nonexistent/x.ldif", want, NULL, NULL,
+				   &st);
 	err = capture_end(errpath);
 	ok(src == NULL && st == STATUS_ERR_IO, "missing LDIF: i/o error");
 	ok(strstr(err, "/nonexistent/x.ldif") != NULL,
@@ -920,8 +923,8 @@ test_ldif_counted(void)
 		const struct scan_attr *k = scan_entry_attr(kept[i], "member");
 		const struct scan_attr *c = scan_entry_attr(cnt[i], "member");
 		char what[128];
-		snprintf(what, sizeof(what), "entry %zu: %zu values kept", i + 1,
-			 expect[i]);
+		snprintf(what, sizeof(what), "entry %zu: %zu values kept",
+			 i + 1, expect[i]);
 		is_int(k != NULL ? k->nvals : 0, expect[i], what);
 		snprintf(what, sizeof(what),
 			 "entry %zu: as many counted, none kept", i + 1);
@@ -973,7 +976,8 @@ run_source(const char *path, struct ldif_run *r)
 	unsigned before = log_error_count();
 	capture_begin(errpath);
 	enum status st;
-	struct scan_source *src = scan_source_ldif_new(path, want, NULL, NULL, &st);
+	struct scan_source *src =
+		scan_source_ldif_new(path, want, NULL, NULL, &st);
 	struct scan_entry *e = NULL;
 	r->end = st;
 	while (src != NULL &&

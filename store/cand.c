@@ -323,12 +323,19 @@ dict_code(struct dict *d, const char *s, size_t *len)
 	 (1u << CF_ERROR) | (1u << CF_ACTION) | (1u << CF_DUP_RULE) |          \
 	 (1u << CF_DUP_ERROR) | (1u << CF_DUP_ACTION))
 
+/* The fields written as dictionary numbers in a record with flags. */
+static inline uint32_t
+dict_fields(unsigned flags)
+{
+	return CAND_DICT_FIELDS |
+	       ((flags & CAND_KEY_TAIL) != 0 ? 1u << CF_DUP_KEY : 0);
+}
+
 /* Whether field i is written as a dictionary number. */
 static inline bool
 dict_field(int i, unsigned flags)
 {
-	return ((CAND_DICT_FIELDS >> i) & 1) != 0 ||
-	       (i == CF_DUP_KEY && (flags & CAND_KEY_TAIL) != 0);
+	return ((dict_fields(flags) >> i) & 1) != 0;
 }
 
 /* Whether tail is value with A-Z in lower case (len bytes each). */
@@ -369,16 +376,24 @@ lower_copy(char *out, const char *value, size_t len)
 }
 
 /*
- * Whether field i is left out of a record with these flags: the object's
- * strings after its first record, an update that is the value.
+ * The fields left out of a record with these flags: the object's strings
+ * after its first record, an update that is the value.
  */
-static bool
+static inline uint32_t
+omitted_fields(unsigned flags)
+{
+	const uint32_t object = ((1u << (CF_OBJECT_LAST + 1)) - 1) &
+				~((1u << CF_OBJECT_FIRST) - 1);
+	return ((flags & CAND_NEW_OBJECT) == 0 ? object : 0) |
+	       ((flags & CAND_UPDATE_VALUE) != 0 ? 1u << CF_UPDATE : 0) |
+	       ((flags & CAND_DUP_UPDATE_VALUE) != 0 ? 1u << CF_DUP_UPDATE : 0);
+}
+
+/* Whether field i is left out of a record with these flags. */
+static inline bool
 field_omitted(int i, unsigned flags)
 {
-	bool of_object = i >= CF_OBJECT_FIRST && i <= CF_OBJECT_LAST;
-	return (of_object && !(flags & CAND_NEW_OBJECT)) ||
-	       (i == CF_UPDATE && (flags & CAND_UPDATE_VALUE)) ||
-	       (i == CF_DUP_UPDATE && (flags & CAND_DUP_UPDATE_VALUE));
+	return ((omitted_fields(flags) >> i) & 1) != 0;
 }
 
 static enum status
@@ -469,19 +484,24 @@ cand_log_add(struct cand_log *log, const struct finding *f)
 	if (f->dup_update != NULL && strcmp(f->dup_update, value) == 0) {
 		flags |= CAND_DUP_UPDATE_VALUE;
 	}
-	/* What each field is written as, and the length of the body. */
-	enum { OMIT, STR, CODE } form[CF_COUNT];
+	/*
+	 * Which fields are written, which of them as dictionary numbers,
+	 * and the length of the body.
+	 */
+	const uint32_t written =
+		((1u << CF_COUNT) - 1) & ~omitted_fields(flags);
+	const uint32_t coded = dict_fields(flags);
 	uint64_t code[CF_COUNT];
 	size_t blen = 3;
 	for (int i = 0; i < CF_COUNT; i++) {
-		if (field_omitted(i, flags)) {
-			form[i] = OMIT;
-		} else if (dict_field(i, flags)) {
+		if (((written >> i) & 1) == 0) {
+			continue;
+		}
+		if (((coded >> i) & 1) != 0) {
 			if (i != CF_DUP_KEY) {
 				len[i] = CAND_LEN_UNKNOWN;
 			}
 			code[i] = dict_code(log->dict, fields[i], &len[i]);
-			form[i] = CODE;
 			blen += codec_varint_size(code[i]);
 			if (code[i] == 1) {
 				blen += codec_str_size(fields[i], len[i]);
@@ -491,7 +511,6 @@ cand_log_add(struct cand_log *log, const struct finding *f)
 				len[i] = fields[i] != NULL ? strlen(fields[i])
 							   : 0;
 			}
-			form[i] = STR;
 			blen += codec_str_size(fields[i], len[i]);
 		}
 	}
@@ -510,18 +529,16 @@ cand_log_add(struct cand_log *log, const struct finding *f)
 	*p++ = (unsigned char)f->severity;
 	*p++ = (unsigned char)f->dup_severity;
 	for (int i = 0; i < CF_COUNT; i++) {
-		switch (form[i]) {
-		case OMIT:
-			break;
-		case CODE:
-			p += codec_varint(p, code[i]);
-			if (code[i] == 1) {
-				p = codec_write_str(p, fields[i], len[i]);
-			}
-			break;
-		case STR:
+		if (((written >> i) & 1) == 0) {
+			continue;
+		}
+		if (((coded >> i) & 1) == 0) {
 			p = codec_write_str(p, fields[i], len[i]);
-			break;
+			continue;
+		}
+		p += codec_varint(p, code[i]);
+		if (code[i] == 1) {
+			p = codec_write_str(p, fields[i], len[i]);
 		}
 	}
 	if (log->out.len >= CAND_BUF_SIZE) {

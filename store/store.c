@@ -650,6 +650,23 @@ store_scan_set_base(struct store *s, int64_t scan_id, const char *base)
 	return st;
 }
 
+/*
+ * The key an object or finding row is indexed by (objects_scan_key,
+ * findings_scan_key): its objectGUID, else its DN.  The rows held back
+ * for insertion are sorted by it too.
+ */
+static const char *
+object_key(const struct store_object *obj)
+{
+	return obj->key != NULL ? obj->key : obj->dn;
+}
+
+static const char *
+finding_key(const struct finding *f)
+{
+	return f->objectguid != NULL ? f->objectguid : f->dn;
+}
+
 static enum status
 add_object_now(struct store *s, int64_t scan_id,
 	       const struct store_object *obj)
@@ -664,7 +681,7 @@ add_object_now(struct store *s, int64_t scan_id,
 		return st;
 	}
 	sqlite3_bind_int64(stmt, 1, scan_id);
-	bind_str(stmt, 2, obj->key != NULL ? obj->key : obj->dn);
+	bind_str(stmt, 2, object_key(obj));
 	bind_str(stmt, 3, obj->dn);
 	bind_str(stmt, 4, obj->cn);
 	bind_str(stmt, 5, obj->objectclass);
@@ -778,7 +795,7 @@ insert_finding(struct store *s, int64_t scan_id, const struct finding *f)
 	if (stmt == NULL) {
 		return STATUS_ERR_STORE;
 	}
-	const char *key = f->objectguid != NULL ? f->objectguid : f->dn;
+	const char *key = finding_key(f);
 	sqlite3_bind_int64(stmt, 1, scan_id);
 	bind_str(stmt, 2, key != NULL ? key : "");
 	bind_str(stmt, 3, f->dn != NULL ? f->dn : "");
@@ -1012,10 +1029,8 @@ apply_rows(void *ctx, const char *data, size_t len)
 			if (!decode_object(&p, end, &obj)) {
 				goto damaged;
 			}
-			/* The index's key, as add_object_now() binds it. */
-			rowsort_add(s->held_objects, scan_id,
-				    obj.key != NULL ? obj.key : obj.dn, row,
-				    (size_t)(p - row));
+			rowsort_add(s->held_objects, scan_id, object_key(&obj),
+				    row, (size_t)(p - row));
 			if (rowsort_full(s->held_objects)) {
 				st = rowsort_drain(s->held_objects,
 						   insert_held_object, s);
@@ -1027,10 +1042,8 @@ apply_rows(void *ctx, const char *data, size_t len)
 			if (!decode_finding(&p, end, &f)) {
 				goto damaged;
 			}
-			const char *key = f.objectguid != NULL ? f.objectguid
-							       : f.dn;
-			rowsort_add(s->held_findings, scan_id, key, row,
-				    (size_t)(p - row));
+			rowsort_add(s->held_findings, scan_id, finding_key(&f),
+				    row, (size_t)(p - row));
 			if (rowsort_full(s->held_findings)) {
 				st = rowsort_drain(s->held_findings,
 						   insert_held_finding, s);
@@ -1084,6 +1097,8 @@ store_write_behind(struct store *s)
 		rowsort_free(s->held_findings);
 		s->held_objects = NULL;
 		s->held_findings = NULL;
+		/* No writer thread: the rows are checked as before. */
+		exec(s, "PRAGMA foreign_keys = ON", "switch on foreign keys");
 	}
 	return st;
 }
@@ -1204,9 +1219,7 @@ settle_one(void *ctx, const struct finding *f)
 	c->rows++;
 	strbuf_reset(&c->row);
 	encode_finding(&c->row, f);
-	/* The index's key, as insert_finding() binds it. */
-	rowsort_add(c->held, c->scan_id,
-		    f->objectguid != NULL ? f->objectguid : f->dn, c->row.buf,
+	rowsort_add(c->held, c->scan_id, finding_key(f), c->row.buf,
 		    c->row.len);
 	if (!rowsort_full(c->held)) {
 		return STATUS_OK;

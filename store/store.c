@@ -45,6 +45,18 @@
 #define STORE_SORT_ROWS 131072
 #endif
 #define STORE_SORT_BYTES (32u << 20)
+/*
+ * The writer inserts what it holds when its queue runs empty only once
+ * it holds this many rows (or when the store waits for it).  Inserted at
+ * every empty queue, most of a million-object scan went in in runs of a
+ * few hundred rows, each descending the random-key indexes anew: 1.0 s
+ * more of the scan's wall time (BENCHMARKS.md, the tenth round).  Small
+ * enough that a crawl, where the writer waits for the server most of the
+ * time, still has little left to insert after its last page.
+ */
+#ifndef STORE_SORT_IDLE_ROWS
+#define STORE_SORT_IDLE_ROWS 16384
+#endif
 
 /* The statements a scan runs once per row, prepared once per store. */
 enum stmt_id {
@@ -991,12 +1003,20 @@ insert_held_finding(void *ctx, int64_t scan_id, const unsigned char *row,
 	return add_finding_now(s, scan_id, &f);
 }
 
-/* The writer's idle time, and a full run: the held rows go in. */
+/*
+ * The writer's idle time: the held rows go in if there are enough of
+ * them, or all of them when the store waits for the writer (drain).
+ */
 static enum status
-insert_held_rows(void *ctx)
+insert_held_rows(void *ctx, bool drain)
 {
 	struct store *s = ctx;
 	enum status st = STATUS_OK;
+	size_t held = rowsort_count(s->held_objects) +
+		      rowsort_count(s->held_findings);
+	if (!drain && held < STORE_SORT_IDLE_ROWS) {
+		return STATUS_OK;
+	}
 	if (rowsort_count(s->held_objects) > 0) {
 		st = rowsort_drain(s->held_objects, insert_held_object, s);
 	}

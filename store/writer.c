@@ -37,7 +37,8 @@ struct writer {
 	size_t head, count;
 	struct strbuf *spare[WRITER_QUEUE + 1]; /* applied, for reuse */
 	size_t nspare;
-	bool busy; /* a block is being applied */
+	bool busy; /* a block or the held-back work is being applied */
+	bool drain; /* writer_drain() waits for the held-back work */
 	bool stop;
 	enum status failed;
 	struct strbuf *cur; /* the producer's; not locked */
@@ -60,14 +61,38 @@ block_free(struct strbuf *b)
 	}
 }
 
+/* Runs idle with the lock released; the lock is held. */
+static void
+run_idle(struct writer *w, bool drain)
+{
+	if (w->idle == NULL || w->failed != STATUS_OK) {
+		return;
+	}
+	pthread_mutex_unlock(&w->mu);
+	enum status st = w->idle(w->ctx, drain);
+	pthread_mutex_lock(&w->mu);
+	if (w->failed == STATUS_OK) {
+		w->failed = st;
+	}
+}
+
 static void *
 writer_main(void *arg)
 {
 	struct writer *w = arg;
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		while (w->count == 0 && !w->stop) {
+		while (w->count == 0 && !w->drain && !w->stop) {
 			pthread_cond_wait(&w->work, &w->mu);
+		}
+		if (w->count == 0 && w->drain) {
+			/* writer_drain() came when the queue was empty. */
+			w->busy = true;
+			run_idle(w, true);
+			w->drain = false;
+			w->busy = false;
+			pthread_cond_broadcast(&w->space);
+			continue;
 		}
 		if (w->count == 0) {
 			break;
@@ -99,13 +124,11 @@ writer_main(void *arg)
 		 * for busy, until the held-back work is done too.
 		 */
 		pthread_cond_signal(&w->space);
-		if (w->count == 0 && w->idle != NULL &&
-		    w->failed == STATUS_OK) {
-			pthread_mutex_unlock(&w->mu);
-			st = w->idle(w->ctx);
-			pthread_mutex_lock(&w->mu);
-			if (w->failed == STATUS_OK) {
-				w->failed = st;
+		if (w->count == 0) {
+			bool drain = w->drain;
+			run_idle(w, drain);
+			if (drain) {
+				w->drain = false;
 			}
 		}
 		w->busy = false;
@@ -182,7 +205,9 @@ writer_drain(struct writer *w)
 	if (w->cur->len > 0) {
 		push_locked(w);
 	}
-	while (w->count > 0 || w->busy) {
+	w->drain = true;
+	pthread_cond_signal(&w->work);
+	while (w->count > 0 || w->busy || w->drain) {
 		pthread_cond_wait(&w->space, &w->mu);
 	}
 	enum status st = w->failed;

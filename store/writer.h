@@ -10,6 +10,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/status.h"
@@ -22,10 +23,12 @@ typedef enum status (*writer_apply_fn)(void *ctx, const char *data,
 				       size_t len);
 
 /*
- * Called when the queue has run empty, before writer_drain() may return:
- * for work that apply held back (store/rowsort.h).  Same rules as apply.
+ * Called when the queue has run empty, for work that apply held back
+ * (store/rowsort.h): with drain true when writer_drain() waits for it
+ * (all of it must be done before writer_drain() returns), false when it
+ * may stay held.  Same rules as apply.
  */
-typedef enum status (*writer_idle_fn)(void *ctx);
+typedef enum status (*writer_idle_fn)(void *ctx, bool drain);
 
 /*
  * Starts the thread; NULL (logged) if it cannot be started.  idle may be

@@ -503,6 +503,13 @@ test_summary(void)
 	       "to the current version");
 	is_int(db_int(path, "SELECT count(*) FROM findings"), 1,
 	       "its findings are kept (version 4 rebuilds the table)");
+	is_int(db_int(path, "SELECT count(*) FROM pragma_index_info("
+			    "'findings_scan_key')"),
+	       2, "findings are indexed by scan and object (version 5)");
+	is_int(db_int(path, "SELECT count(*) FROM pragma_index_info("
+			    "'findings_scan_key') WHERE (seqno = 0 AND name ="
+			    " 'scan_id') OR (seqno = 1 AND name = 'object_key')"),
+	       2, "in that order");
 	char *bad = xasprintf("INSERT INTO findings (scan_id, object_key, dn,"
 			      " attribute, value, error, severity) VALUES"
 			      " (%lld, 'k', 'd', 'a', 'v', 'e', 'fatal')",

@@ -57,6 +57,9 @@
 #ifndef STORE_SORT_IDLE_ROWS
 #define STORE_SORT_IDLE_ROWS 16384
 #endif
+#ifndef STORE_IDLE_COMMIT_ROWS
+#define STORE_IDLE_COMMIT_ROWS 32768
+#endif
 
 /* The statements a scan runs once per row, prepared once per store. */
 enum stmt_id {
@@ -1005,16 +1008,23 @@ insert_held_finding(void *ctx, int64_t scan_id, const unsigned char *row,
 
 /*
  * The writer's idle time: the held rows go in if there are enough of
- * them, or all of them when the store waits for the writer (drain).
+ * them, if the writer waits for the rules anyway (slow), or all of them
+ * when the store waits for the writer (drain).  A slow producer's rows
+ * are also committed from STORE_IDLE_COMMIT_ROWS on: a crawl's rows then
+ * commit and checkpoint while the server prepares its next page, not
+ * all in one transaction after its last (0.3 s of a 4.7 s crawl of
+ * 100,000 users).  Not while the rules keep the writer busy: at a million
+ * objects a commit rewrites the index pages its rows touched, and more
+ * of them cost the scan more than they save at its end.
  */
 static enum status
-insert_held_rows(void *ctx, bool drain)
+insert_held_rows(void *ctx, bool drain, bool slow)
 {
 	struct store *s = ctx;
 	enum status st = STATUS_OK;
 	size_t held = rowsort_count(s->held_objects) +
 		      rowsort_count(s->held_findings);
-	if (!drain && held < STORE_SORT_IDLE_ROWS) {
+	if (!drain && !slow && held < STORE_SORT_IDLE_ROWS) {
 		return STATUS_OK;
 	}
 	if (rowsort_count(s->held_objects) > 0) {
@@ -1022,6 +1032,10 @@ insert_held_rows(void *ctx, bool drain)
 	}
 	if (st == STATUS_OK && rowsort_count(s->held_findings) > 0) {
 		st = rowsort_drain(s->held_findings, insert_held_finding, s);
+	}
+	if (st == STATUS_OK && !drain && slow &&
+	    s->pending >= STORE_IDLE_COMMIT_ROWS) {
+		st = batch_flush(s);
 	}
 	return st;
 }

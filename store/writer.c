@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "common/thread.h"
@@ -25,6 +26,13 @@
 #define WRITER_BLOCK_SIZE (64 * 1024)
 #define WRITER_QUEUE 512
 
+/*
+ * A wait for work this long means the producer is slower than the
+ * writer (a crawl waiting for the server's next page; rules that check
+ * faster than SQLite inserts keep the waits far shorter).
+ */
+#define WRITER_SLOW_WAIT_NS (10 * 1000 * 1000)
+
 struct writer {
 	writer_apply_fn apply;
 	writer_idle_fn idle;
@@ -39,6 +47,7 @@ struct writer {
 	size_t nspare;
 	bool busy; /* a block or the held-back work is being applied */
 	bool drain; /* writer_drain() waits for the held-back work */
+	bool slow;  /* the last wait for work was long */
 	bool stop;
 	enum status failed;
 	struct strbuf *cur; /* the producer's; not locked */
@@ -61,6 +70,14 @@ block_free(struct strbuf *b)
 	}
 }
 
+static int64_t
+now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /* Runs idle with the lock released; the lock is held. */
 static void
 run_idle(struct writer *w, bool drain)
@@ -69,7 +86,7 @@ run_idle(struct writer *w, bool drain)
 		return;
 	}
 	pthread_mutex_unlock(&w->mu);
-	enum status st = w->idle(w->ctx, drain);
+	enum status st = w->idle(w->ctx, drain, w->slow);
 	pthread_mutex_lock(&w->mu);
 	if (w->failed == STATUS_OK) {
 		w->failed = st;
@@ -82,8 +99,12 @@ writer_main(void *arg)
 	struct writer *w = arg;
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		while (w->count == 0 && !w->drain && !w->stop) {
-			pthread_cond_wait(&w->work, &w->mu);
+		if (w->count == 0 && !w->drain && !w->stop) {
+			int64_t t0 = now_ns();
+			while (w->count == 0 && !w->drain && !w->stop) {
+				pthread_cond_wait(&w->work, &w->mu);
+			}
+			w->slow = now_ns() - t0 >= WRITER_SLOW_WAIT_NS;
 		}
 		if (w->count == 0 && w->drain) {
 			/* writer_drain() came when the queue was empty. */

@@ -26,9 +26,11 @@ typedef enum status (*writer_apply_fn)(void *ctx, const char *data,
  * Called when the queue has run empty, for work that apply held back
  * (store/rowsort.h): with drain true when writer_drain() waits for it
  * (all of it must be done before writer_drain() returns), false when it
- * may stay held.  Same rules as apply.
+ * may stay held.  slow is true when the writer's last wait for a block
+ * was long: the producer is slower than the writer, which has time for
+ * work it would otherwise leave for later.  Same rules as apply.
  */
-typedef enum status (*writer_idle_fn)(void *ctx, bool drain);
+typedef enum status (*writer_idle_fn)(void *ctx, bool drain, bool slow);
 
 /*
  * Starts the thread; NULL (logged) if it cannot be started.  idle may be

@@ -45,7 +45,7 @@ struct writer {
 	size_t head, count;
 	struct strbuf *spare[WRITER_QUEUE + 1]; /* applied, for reuse */
 	size_t nspare;
-	bool busy; /* a block or the held-back work is being applied */
+	bool busy;  /* a block or the held-back work is being applied */
 	bool drain; /* writer_drain() waits for the held-back work */
 	bool slow;  /* the last wait for work was long */
 	bool stop;

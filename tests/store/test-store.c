@@ -506,9 +506,10 @@ test_summary(void)
 	is_int(db_int(path, "SELECT count(*) FROM pragma_index_info("
 			    "'findings_scan_key')"),
 	       2, "findings are indexed by scan and object (version 5)");
-	is_int(db_int(path, "SELECT count(*) FROM pragma_index_info("
-			    "'findings_scan_key') WHERE (seqno = 0 AND name ="
-			    " 'scan_id') OR (seqno = 1 AND name = 'object_key')"),
+	is_int(db_int(path,
+		      "SELECT count(*) FROM pragma_index_info("
+		      "'findings_scan_key') WHERE (seqno = 0 AND name ="
+		      " 'scan_id') OR (seqno = 1 AND name = 'object_key')"),
 	       2, "in that order");
 	char *bad = xasprintf("INSERT INTO findings (scan_id, object_key, dn,"
 			      " attribute, value, error, severity) VALUES"

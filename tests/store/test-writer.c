@@ -28,8 +28,8 @@ apply(void *ctx, const char *data, size_t len)
 {
 	struct seen *s = ctx;
 	pthread_mutex_lock(&s->mu);
-	enum status st = ++s->blocks == s->fail_apply_at ? STATUS_ERR_STORE
-							  : STATUS_OK;
+	enum status st =
+		++s->blocks == s->fail_apply_at ? STATUS_ERR_STORE : STATUS_OK;
 	if (st == STATUS_OK) {
 		strbuf_add(&s->applied, data, len);
 		strbuf_addstr(&s->applied, "|");

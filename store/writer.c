@@ -85,8 +85,9 @@ run_idle(struct writer *w, bool drain)
 	if (w->idle == NULL || w->failed != STATUS_OK) {
 		return;
 	}
+	bool slow = w->slow;
 	pthread_mutex_unlock(&w->mu);
-	enum status st = w->idle(w->ctx, drain, w->slow);
+	enum status st = w->idle(w->ctx, drain, slow);
 	pthread_mutex_lock(&w->mu);
 	if (w->failed == STATUS_OK) {
 		w->failed = st;

@@ -21,14 +21,30 @@ struct scan_attrs {
 	size_t n;
 };
 
+/* The index of the name of len bytes (ASCII case folded), else a->n. */
+static size_t
+find(const struct scan_attrs *a, const char *name, size_t len)
+{
+	/* Length and first letter (ASCII case folded) before the rest. */
+	unsigned char c0 = len > 0 ? (unsigned char)name[0] | 0x20 : 0;
+	size_t i = 0;
+	for (; i < a->n; i++) {
+		if (a->lens[i] == len &&
+		    ((unsigned char)a->names[i][0] | 0x20) == c0 &&
+		    strncasecmp(a->names[i], name, len) == 0) {
+			break;
+		}
+	}
+	return i;
+}
+
+/* The index of name, added if it is not there yet. */
 static size_t
 add(struct scan_attrs *a, const char *name)
 {
-	const char *have = scan_attrs_match(a, name, strlen(name));
-	for (size_t i = 0; have != NULL; i++) {
-		if (a->names[i] == have) {
-			return i;
-		}
+	size_t have = find(a, name, strlen(name));
+	if (have < a->n) {
+		return have;
 	}
 	a->names = xreallocarray(a->names, a->n + 2, sizeof(*a->names));
 	a->lens = xreallocarray(a->lens, a->n + 1, sizeof(*a->lens));
@@ -79,16 +95,8 @@ scan_attrs_free(struct scan_attrs *a)
 const char *
 scan_attrs_match(const struct scan_attrs *a, const char *name, size_t len)
 {
-	/* Length and first letter (ASCII case folded) before the rest. */
-	unsigned char c0 = len > 0 ? (unsigned char)name[0] | 0x20 : 0;
-	for (size_t i = 0; i < a->n; i++) {
-		if (a->lens[i] == len &&
-		    ((unsigned char)a->names[i][0] | 0x20) == c0 &&
-		    strncasecmp(a->names[i], name, len) == 0) {
-			return a->names[i];
-		}
-	}
-	return NULL;
+	size_t i = find(a, name, len);
+	return i < a->n ? a->names[i] : NULL;
 }
 
 bool

@@ -38,7 +38,24 @@ struct scan_crawl {
 	char **refs;
 	size_t nrefs;
 	size_t bad;
+	/*
+	 * Messages read off the connection ahead of their decoding
+	 * (read_ahead()), oldest at ahead[head]; at most a page.
+	 */
+	LDAPMessage **ahead;
+	size_t head, nahead, cap;
+	size_t since_read; /* entries handed out since the last read-ahead */
+	/* A failure met while reading ahead, reported after the messages
+	 * before it. */
+	enum status ahead_end;
 };
+
+/*
+ * Entries handed out between two looks at what the server has sent: often
+ * enough to see a page's end soon after it arrives, seldom enough that
+ * the look (a poll() when nothing is there) costs nothing that counts.
+ */
+#define READ_AHEAD_EVERY 16
 
 /* A ranged attribute of an entry whose later windows are still to read. */
 struct pending {
@@ -496,10 +513,16 @@ scan_crawl_new(LDAP *ld, const struct scan_crawl_opts *o,
 	return c;
 }
 
+/*
+ * The next message of the page in flight.  With wait, waits for it (in
+ * SCAN_POLL_MS steps, to see the flags); else *msg is NULL when nothing
+ * has arrived.
+ */
 static enum status
-next_message(struct scan_crawl *c, LDAPMessage **msg, int *type)
+next_message(struct scan_crawl *c, bool wait, LDAPMessage **msg, int *type)
 {
 	long waited_ms = 0;
+	*msg = NULL;
 	for (;;) {
 		if (c->stop != NULL && *c->stop) {
 			return STATUS_ERR_INTERRUPTED;
@@ -510,12 +533,13 @@ next_message(struct scan_crawl *c, LDAPMessage **msg, int *type)
 			return STATUS_ERR_INTERRUPTED;
 		}
 		struct timeval tv = {.tv_sec = 0,
-				     .tv_usec = SCAN_POLL_MS * 1000};
+				     .tv_usec = wait ? SCAN_POLL_MS * 1000 : 0};
 		int rc = ldap_result(c->ld, c->msgid, LDAP_MSG_ONE, &tv, msg);
 		if (rc > 0) {
 			*type = rc;
 			return STATUS_OK;
 		}
+		*msg = NULL;
 		if (rc < 0 && c->cancel != NULL && *c->cancel) {
 			/*
 			 * Ctrl-C interrupted the wait (EINTR): libldap calls
@@ -530,6 +554,9 @@ next_message(struct scan_crawl *c, LDAPMessage **msg, int *type)
 			ldap_get_option(c->ld, LDAP_OPT_RESULT_CODE, &err);
 			log_search_error(c, err, NULL);
 			return STATUS_ERR_DIRECTORY;
+		}
+		if (!wait) {
+			return STATUS_OK;
 		}
 		waited_ms += SCAN_POLL_MS;
 		if (waited_ms >= (long)c->timeout * 1000) {
@@ -567,27 +594,90 @@ next_search(struct scan_crawl *c)
 	return true;
 }
 
+static void
+ahead_push(struct scan_crawl *c, LDAPMessage *msg)
+{
+	if (c->head > 0 && c->head + c->nahead == c->cap) {
+		memmove(c->ahead, c->ahead + c->head,
+			c->nahead * sizeof(*c->ahead));
+		c->head = 0;
+	}
+	if (c->head + c->nahead == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 64;
+		c->ahead = xreallocarray(c->ahead, c->cap, sizeof(*c->ahead));
+	}
+	c->ahead[c->head + c->nahead++] = msg;
+}
+
+static LDAPMessage *
+ahead_pop(struct scan_crawl *c)
+{
+	if (c->nahead == 0) {
+		return NULL;
+	}
+	LDAPMessage *msg = c->ahead[c->head++];
+	if (--c->nahead == 0) {
+		c->head = 0;
+	}
+	return msg;
+}
+
+/*
+ * Reads what the server has sent of the page in flight without decoding
+ * it, and asks for the next page as soon as this one's result is in: the
+ * server builds that page while this one's entries are decoded.  Decoding
+ * each entry before reading the next kept a server on the same machine
+ * waiting (and ldapsearch does the same).  Blocks only while there is
+ * nothing to decode.  A failure is kept for after the messages before it.
+ */
+static void
+read_ahead(struct scan_crawl *c)
+{
+	while (c->msgid >= 0 && c->ahead_end == STATUS_OK) {
+		LDAPMessage *msg = NULL;
+		int type = 0;
+		enum status st = next_message(c, c->nahead == 0, &msg, &type);
+		if (st != STATUS_OK) {
+			c->ahead_end = st;
+			return;
+		}
+		if (msg == NULL) {
+			return;
+		}
+		if (type != LDAP_RES_SEARCH_RESULT) {
+			ahead_push(c, msg);
+			continue;
+		}
+		st = end_page(c, msg);
+		ldap_msgfree(msg);
+		if (st == STATUS_OK && (!c->done || next_search(c))) {
+			st = start_page(c);
+		}
+		c->ahead_end = st;
+	}
+}
+
 static enum status
 crawl_next(struct scan_crawl *c, struct scan_entry **entry)
 {
 	*entry = NULL;
 	enum status st = STATUS_OK;
-	while (!c->done || next_search(c)) {
-		if (c->msgid < 0) {
-			st = start_page(c);
-			if (st != STATUS_OK) {
-				return st;
-			}
+	for (;;) {
+		if (c->nahead == 0 || ++c->since_read >= READ_AHEAD_EVERY) {
+			c->since_read = 0;
+			read_ahead(c);
 		}
-		LDAPMessage *msg = NULL;
-		int type = 0;
-		st = next_message(c, &msg, &type);
-		if (st != STATUS_OK) {
-			return st;
+		if (c->ahead_end == STATUS_ERR_INTERRUPTED) {
+			return c->ahead_end; /* now, not a page later */
+		}
+		LDAPMessage *msg = ahead_pop(c);
+		if (msg == NULL) {
+			/* The crawl's end, or a failure after every entry. */
+			return c->ahead_end;
 		}
 		struct scan_entry *e = NULL;
 		char **refs = NULL;
-		switch (type) {
+		switch (ldap_msgtype(msg)) {
 		case LDAP_RES_SEARCH_ENTRY:
 			e = scan_entry_from_ldap(c->ld, msg, c->attrs,
 						 c->timeout, &st);
@@ -601,9 +691,6 @@ crawl_next(struct scan_crawl *c, struct scan_entry **entry)
 				add_references(c, refs);
 			}
 			ldap_memvfree((void **)refs);
-			break;
-		case LDAP_RES_SEARCH_RESULT:
-			st = end_page(c, msg);
 			break;
 		default:
 			/* Intermediate responses: nothing for a search. */
@@ -619,7 +706,6 @@ crawl_next(struct scan_crawl *c, struct scan_entry **entry)
 			return STATUS_OK;
 		}
 	}
-	return STATUS_OK;
 }
 
 enum status
@@ -667,6 +753,10 @@ scan_crawl_free(struct scan_crawl *c)
 		}
 		ldap_unbind_ext_s(c->ld, NULL, NULL);
 	}
+	for (LDAPMessage *msg; (msg = ahead_pop(c)) != NULL;) {
+		ldap_msgfree(msg);
+	}
+	free(c->ahead);
 	for (size_t i = 0; i < c->nrefs; i++) {
 		free(c->refs[i]);
 	}

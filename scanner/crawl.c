@@ -40,9 +40,12 @@ struct scan_crawl {
 	size_t bad;
 	/*
 	 * Messages read off the connection ahead of their decoding
-	 * (read_ahead()), oldest at ahead[head]; at most a page.
+	 * (read_ahead()), oldest at ahead[head]; at most two pages.
 	 */
-	LDAPMessage **ahead;
+	struct ahead {
+		LDAPMessage *msg;
+		int type; /* ldap_result()'s */
+	} *ahead;
 	size_t head, nahead, cap;
 	size_t since_read; /* entries handed out since the last read-ahead */
 	/* A failure met while reading ahead, reported after the messages
@@ -595,7 +598,7 @@ next_search(struct scan_crawl *c)
 }
 
 static void
-ahead_push(struct scan_crawl *c, LDAPMessage *msg)
+ahead_push(struct scan_crawl *c, LDAPMessage *msg, int type)
 {
 	if (c->head > 0 && c->head + c->nahead == c->cap) {
 		memmove(c->ahead, c->ahead + c->head,
@@ -606,20 +609,21 @@ ahead_push(struct scan_crawl *c, LDAPMessage *msg)
 		c->cap = c->cap ? c->cap * 2 : 64;
 		c->ahead = xreallocarray(c->ahead, c->cap, sizeof(*c->ahead));
 	}
-	c->ahead[c->head + c->nahead++] = msg;
+	c->ahead[c->head + c->nahead++] = (struct ahead){msg, type};
 }
 
 static LDAPMessage *
-ahead_pop(struct scan_crawl *c)
+ahead_pop(struct scan_crawl *c, int *type)
 {
 	if (c->nahead == 0) {
 		return NULL;
 	}
-	LDAPMessage *msg = c->ahead[c->head++];
+	struct ahead a = c->ahead[c->head++];
 	if (--c->nahead == 0) {
 		c->head = 0;
 	}
-	return msg;
+	*type = a.type;
+	return a.msg;
 }
 
 /*
@@ -628,12 +632,19 @@ ahead_pop(struct scan_crawl *c)
  * server builds that page while this one's entries are decoded.  Decoding
  * each entry before reading the next kept a server on the same machine
  * waiting (and ldapsearch does the same).  Blocks only while there is
- * nothing to decode.  A failure is kept for after the messages before it.
+ * nothing to decode.  A failure, an interruption too, is kept for after
+ * the messages before it: at most a page, decoded in milliseconds.
  */
 static void
 read_ahead(struct scan_crawl *c)
 {
-	while (c->msgid >= 0 && c->ahead_end == STATUS_OK) {
+	/*
+	 * Two pages at most: the rest of this one and the next, even from a
+	 * server that ignores paging and answers with everything at once.
+	 */
+	size_t most = 2 * (size_t)c->page_size;
+	while (c->msgid >= 0 && c->ahead_end == STATUS_OK &&
+	       c->nahead < most) {
 		LDAPMessage *msg = NULL;
 		int type = 0;
 		enum status st = next_message(c, c->nahead == 0, &msg, &type);
@@ -645,7 +656,7 @@ read_ahead(struct scan_crawl *c)
 			return;
 		}
 		if (type != LDAP_RES_SEARCH_RESULT) {
-			ahead_push(c, msg);
+			ahead_push(c, msg, type);
 			continue;
 		}
 		st = end_page(c, msg);
@@ -667,17 +678,15 @@ crawl_next(struct scan_crawl *c, struct scan_entry **entry)
 			c->since_read = 0;
 			read_ahead(c);
 		}
-		if (c->ahead_end == STATUS_ERR_INTERRUPTED) {
-			return c->ahead_end; /* now, not a page later */
-		}
-		LDAPMessage *msg = ahead_pop(c);
+		int type = 0;
+		LDAPMessage *msg = ahead_pop(c, &type);
 		if (msg == NULL) {
 			/* The crawl's end, or a failure after every entry. */
 			return c->ahead_end;
 		}
 		struct scan_entry *e = NULL;
 		char **refs = NULL;
-		switch (ldap_msgtype(msg)) {
+		switch (type) {
 		case LDAP_RES_SEARCH_ENTRY:
 			e = scan_entry_from_ldap(c->ld, msg, c->attrs,
 						 c->timeout, &st);
@@ -753,7 +762,8 @@ scan_crawl_free(struct scan_crawl *c)
 		}
 		ldap_unbind_ext_s(c->ld, NULL, NULL);
 	}
-	for (LDAPMessage *msg; (msg = ahead_pop(c)) != NULL;) {
+	int type;
+	for (LDAPMessage *msg; (msg = ahead_pop(c, &type)) != NULL;) {
 		ldap_msgfree(msg);
 	}
 	free(c->ahead);

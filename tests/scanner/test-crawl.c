@@ -55,6 +55,9 @@ static struct {
 	char base[64];
 	char filter[128];
 	int abandons, unbinds;
+	/* entries the crawl had handed out when it asked for each page */
+	int handed_at[64];
+	int most_ahead; /* entries sent and not yet handed out, at most */
 	/* the page being sent */
 	int next, end, page;
 	int sent;
@@ -62,6 +65,9 @@ static struct {
 } srv;
 
 static volatile sig_atomic_t cancel_flag;
+
+/* Entries scan_crawl_next() has handed to the test so far. */
+static int handed;
 
 static void
 server_reset(int total)
@@ -117,6 +123,7 @@ __wrap_ldap_search_ext(LDAP *ld, const char *base, int scope,
 	int offset = (int)(sctrls[0]->ldctl_value.bv_len % 100000);
 	if (srv.searches < 64) {
 		srv.page_sizes[srv.searches] = size;
+		srv.handed_at[srv.searches] = handed;
 	}
 	srv.searches++;
 	srv.page++;
@@ -170,6 +177,9 @@ __wrap_ldap_result(LDAP *ld, int msgid, int all, struct timeval *tv,
 		snprintf(m->dn, sizeof(m->dn), "cn=user%03d,dc=x", srv.next);
 		srv.next++;
 		srv.sent++;
+		if (srv.sent - handed > srv.most_ahead) {
+			srv.most_ahead = srv.sent - handed;
+		}
 		return LDAP_RES_SEARCH_ENTRY;
 	}
 	m->type = FAKE_RESULT;
@@ -425,6 +435,7 @@ crawl(int page_size, bool ad, int *entries, int *in_order, size_t *refs,
 	struct scan_crawl *c = scan_crawl_new(fake_ld, &o, attrs, &st);
 	*entries = 0;
 	*in_order = 1;
+	handed = 0;
 	struct scan_entry *e = NULL;
 	while (c != NULL && (st = scan_crawl_next(c, &e)) == STATUS_OK &&
 	       e != NULL) {
@@ -439,7 +450,7 @@ crawl(int page_size, bool ad, int *entries, int *in_order, size_t *refs,
 		    scan_entry_attr(e, "unrequested") != NULL) {
 			*in_order = 0;
 		}
-		(*entries)++;
+		handed = ++*entries;
 		scan_entry_free(e);
 	}
 	const char *const *r;
@@ -479,6 +490,21 @@ test_paging(void)
 	is_str(srv.attrs[0], "member", "non-AD server: plain member");
 	is_int(srv.unbinds, 1, "the connection is closed at the end");
 	is_int(srv.abandons, 0, "nothing to abandon after the end");
+	/*
+	 * The scripted server has each page ready at once: the crawl reads
+	 * it to its end and asks for the next before handing out its
+	 * entries, so that a server builds a page while the last is decoded.
+	 */
+	is_int(srv.handed_at[1], 0,
+	       "page 2 is asked for before page 1's entries are handed out");
+	int early = 1;
+	for (int i = 1; i < srv.searches && i < 64; i++) {
+		early = early && srv.handed_at[i] < 10 * i;
+	}
+	ok(early, "every page is asked for before the last one's entries "
+		  "are all handed out");
+	ok(srv.most_ahead > 10 && srv.most_ahead <= 20,
+	   "the crawl reads ahead, two pages at most");
 
 	server_reset(2500);
 	st = crawl(1000, true, &n, &in_order, &refs, &bad);
@@ -492,6 +518,8 @@ test_paging(void)
 	st = crawl(10, false, &n, &in_order, &refs, &bad);
 	ok(st == STATUS_OK && n == 30 && srv.searches == 1,
 	   "a server that ignores paging: one answer, all entries");
+	ok(srv.most_ahead <= 20,
+	   "a server that ignores paging: read two pages ahead at most");
 
 	server_reset(30);
 	srv.refer_at = 12;

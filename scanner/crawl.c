@@ -18,6 +18,12 @@
 #include "scanner/range.h"
 #include "scanner/source.h"
 
+/* A message read ahead of its decoding, with ldap_result()'s type. */
+struct ahead {
+	LDAPMessage *msg;
+	int type;
+};
+
 struct scan_crawl {
 	LDAP *ld;
 	char *uri;
@@ -42,10 +48,7 @@ struct scan_crawl {
 	 * Messages read off the connection ahead of their decoding
 	 * (read_ahead()), oldest at ahead[head]; at most two pages.
 	 */
-	struct ahead {
-		LDAPMessage *msg;
-		int type; /* ldap_result()'s */
-	} *ahead;
+	struct ahead *ahead;
 	size_t head, nahead, cap;
 	size_t since_read; /* entries handed out since the last read-ahead */
 	/* A failure met while reading ahead, reported after the messages

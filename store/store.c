@@ -36,9 +36,10 @@
 #define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 
 /*
- * The object and finding rows that the writer thread, and the findings
- * that settling the candidates, hold back to insert in runs in index
- * order (store/rowsort.h).  Tests make the runs short, so that a scan
+ * The finding rows that the writer thread, and the findings that
+ * settling the candidates, hold back to insert in runs in index order
+ * (store/rowsort.h).  Object rows go in as they come: nothing indexes
+ * them by key (schema version 6).  Tests make the runs short, so that a scan
  * holds and inserts many of them.
  */
 #ifndef STORE_SORT_ROWS
@@ -99,8 +100,7 @@ struct store {
 	size_t nlogs;
 	/* store_write_behind(): the thread that writes the rows, or NULL. */
 	struct writer *writer;
-	/* The writer's rows not yet inserted (store/rowsort.h). */
-	struct rowsort *held_objects;
+	/* The writer's findings not yet inserted (store/rowsort.h). */
 	struct rowsort *held_findings;
 	/*
 	 * The scan begun last and the largest findings id before it: its
@@ -561,7 +561,6 @@ store_free(struct store *s)
 		return;
 	}
 	writer_free(s->writer);
-	rowsort_free(s->held_objects);
 	rowsort_free(s->held_findings);
 	if (s->db != NULL) {
 		/* Rows written so far stay, as with store_scan_fail(). */
@@ -666,9 +665,10 @@ store_scan_set_base(struct store *s, int64_t scan_id, const char *base)
 }
 
 /*
- * The key an object or finding row is indexed by (objects_scan_key,
- * findings_scan_key): its objectGUID, else its DN.  The rows held back
- * for insertion are sorted by it too.
+ * The key of an object or finding row (the diff's OBJECTGUID): its
+ * objectGUID, else its DN.  Findings are indexed by it
+ * (findings_scan_key), and the findings held back for insertion are
+ * sorted by it.
  */
 static const char *
 object_key(const struct store_object *obj)
@@ -983,18 +983,6 @@ held_damaged(const struct store *s)
 }
 
 static enum status
-insert_held_object(void *ctx, int64_t scan_id, const unsigned char *row,
-		   size_t len)
-{
-	struct store *s = ctx;
-	struct store_object obj;
-	if (!decode_object(&row, row + len, &obj)) {
-		return held_damaged(s);
-	}
-	return add_object_now(s, scan_id, &obj);
-}
-
-static enum status
 insert_held_finding(void *ctx, int64_t scan_id, const unsigned char *row,
 		    size_t len)
 {
@@ -1022,17 +1010,11 @@ insert_held_rows(void *ctx, bool drain, bool slow)
 {
 	struct store *s = ctx;
 	enum status st = STATUS_OK;
-	size_t held = rowsort_count(s->held_objects) +
-		      rowsort_count(s->held_findings);
-	if (!drain && !slow && held < STORE_SORT_IDLE_ROWS) {
+	if (!drain && !slow &&
+	    rowsort_count(s->held_findings) < STORE_SORT_IDLE_ROWS) {
 		return STATUS_OK;
 	}
-	if (rowsort_count(s->held_objects) > 0) {
-		st = rowsort_drain(s->held_objects, insert_held_object, s);
-	}
-	if (st == STATUS_OK && rowsort_count(s->held_findings) > 0) {
-		st = rowsort_drain(s->held_findings, insert_held_finding, s);
-	}
+	st = rowsort_drain(s->held_findings, insert_held_finding, s);
 	if (st == STATUS_OK && !drain && slow &&
 	    s->pending >= STORE_IDLE_COMMIT_ROWS) {
 		st = batch_flush(s);
@@ -1063,12 +1045,7 @@ apply_rows(void *ctx, const char *data, size_t len)
 			if (!decode_object(&p, end, &obj)) {
 				goto damaged;
 			}
-			rowsort_add(s->held_objects, scan_id, object_key(&obj),
-				    row, (size_t)(p - row));
-			if (rowsort_full(s->held_objects)) {
-				st = rowsort_drain(s->held_objects,
-						   insert_held_object, s);
-			}
+			st = add_object_now(s, scan_id, &obj);
 			break;
 		}
 		case ROW_FINDING: {
@@ -1123,13 +1100,10 @@ store_write_behind(struct store *s)
 	if (st != STATUS_OK) {
 		return st;
 	}
-	s->held_objects = rowsort_new(STORE_SORT_ROWS, STORE_SORT_BYTES);
 	s->held_findings = rowsort_new(STORE_SORT_ROWS, STORE_SORT_BYTES);
 	s->writer = writer_new(apply_rows, insert_held_rows, s, &st);
 	if (s->writer == NULL) {
-		rowsort_free(s->held_objects);
 		rowsort_free(s->held_findings);
-		s->held_objects = NULL;
 		s->held_findings = NULL;
 		/* No writer thread: the rows are checked as before. */
 		exec(s, "PRAGMA foreign_keys = ON", "switch on foreign keys");
@@ -1942,8 +1916,8 @@ store_each_fixed(struct store *s, int64_t new_id, int64_t old_id,
 		s,
 		"SELECT f.dn, f.cn, f.objectclass, f.object_key, f.attribute,"
 		" f.value, f.rule, f.error, f.update_value, f.proposed_action,"
-		" f.severity, iif(EXISTS (SELECT 1 FROM objects AS o WHERE"
-		" o.scan_id = ?1 AND o.key = f.object_key), 'fixed', 'gone')"
+		" f.severity, iif(f.object_key IN (SELECT key FROM objects"
+		" WHERE scan_id = ?1), 'fixed', 'gone')"
 		" FROM findings AS f WHERE f.scan_id = ?2 AND NOT EXISTS"
 		" (SELECT 1 FROM findings AS n WHERE n.scan_id = ?1 AND"
 		" n.object_key = f.object_key AND n.attribute = f.attribute"
@@ -1982,20 +1956,26 @@ store_each_object_change(struct store *s, int64_t new_id, int64_t old_id,
 {
 	rows_written(s); /* a failure there was logged; reading goes on */
 	const char *what = "compare the objects of two scans";
-	/* Two anti-joins and a join over the (scan_id, key) index. */
+	/*
+	 * Objects are indexed by scan alone (schema version 6): one pass
+	 * over both scans' rows, grouped by key, tells each key's side.  A
+	 * key is an object's objectGUID (else its DN), one row per scan.
+	 */
 	sqlite3_stmt *stmt = prepare(
 		s,
-		"SELECT 0, n.key, n.dn, n.cn, n.objectclass, NULL FROM objects"
-		" AS n WHERE n.scan_id = ?1 AND NOT EXISTS (SELECT 1 FROM"
-		" objects AS o WHERE o.scan_id = ?2 AND o.key = n.key)"
-		" UNION ALL "
-		"SELECT 1, o.key, o.dn, o.cn, o.objectclass, NULL FROM objects"
-		" AS o WHERE o.scan_id = ?2 AND NOT EXISTS (SELECT 1 FROM"
-		" objects AS n WHERE n.scan_id = ?1 AND n.key = o.key)"
-		" UNION ALL "
-		"SELECT 2, n.key, n.dn, n.cn, n.objectclass, o.dn FROM objects"
-		" AS n JOIN objects AS o ON o.scan_id = ?2 AND o.key = n.key"
-		" WHERE n.scan_id = ?1 AND o.dn != n.dn"
+		"SELECT iif(NOT in_old, 0, iif(NOT in_new, 1, 2)), key,"
+		" iif(in_new, ndn, odn), iif(in_new, ncn, ocn),"
+		" iif(in_new, nclass, oclass), iif(in_new AND in_old, odn, NULL)"
+		" FROM (SELECT key, max(scan_id = ?1) AS in_new,"
+		" max(scan_id = ?2) AS in_old,"
+		" max(iif(scan_id = ?1, dn, NULL)) AS ndn,"
+		" max(iif(scan_id = ?1, cn, NULL)) AS ncn,"
+		" max(iif(scan_id = ?1, objectclass, NULL)) AS nclass,"
+		" max(iif(scan_id = ?2, dn, NULL)) AS odn,"
+		" max(iif(scan_id = ?2, cn, NULL)) AS ocn,"
+		" max(iif(scan_id = ?2, objectclass, NULL)) AS oclass"
+		" FROM objects WHERE scan_id IN (?1, ?2) GROUP BY key)"
+		" WHERE NOT (in_new AND in_old AND ndn = odn)"
 		" ORDER BY 3 COLLATE NOCASE, 1, 2",
 		what);
 	if (stmt == NULL) {

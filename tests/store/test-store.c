@@ -511,6 +511,16 @@ test_summary(void)
 		      "'findings_scan_key') WHERE (seqno = 0 AND name ="
 		      " 'scan_id') OR (seqno = 1 AND name = 'object_key')"),
 	       2, "in that order");
+	is_int(db_int(path, "SELECT count(*) FROM pragma_index_info("
+			    "'objects_scan') WHERE seqno = 0 AND name ="
+			    " 'scan_id'"),
+	       1, "objects are indexed by scan (version 6)");
+	is_int(db_int(path, "SELECT count(*) FROM pragma_index_info("
+			    "'objects_scan')"),
+	       1, "by scan alone");
+	is_int(db_int(path, "SELECT count(*) FROM sqlite_master WHERE name ="
+			    " 'objects_scan_key'"),
+	       0, "the (scan_id, key) index is gone");
 	char *bad = xasprintf("INSERT INTO findings (scan_id, object_key, dn,"
 			      " attribute, value, error, severity) VALUES"
 			      " (%lld, 'k', 'd', 'a', 'v', 'e', 'fatal')",
@@ -559,6 +569,14 @@ test_compare(void)
 		   store_add_finding(s, b, &fb4) == STATUS_OK &&
 		   store_scan_complete(s, b) == STATUS_OK,
 	   "new scan");
+	/* A third scan's objects change nothing between the other two. */
+	int64_t c = 0;
+	store_scan_begin(s, &meta, &c);
+	ok(add_obj(s, c, "g3", "CN=c,DC=x") == STATUS_OK &&
+		   add_obj(s, c, "g5", "CN=e,DC=x") == STATUS_OK &&
+		   add_obj(s, c, "g1", "CN=a,OU=elsewhere,DC=x") == STATUS_OK &&
+		   store_scan_complete(s, c) == STATUS_OK,
+	   "a third scan");
 
 	struct strbuf sb;
 	strbuf_init(&sb);
@@ -577,6 +595,10 @@ test_compare(void)
 	       "disappeared g3 CN=c,DC=x -\n"
 	       "appeared g4 CN=d,DC=x -\n",
 	       "appeared, disappeared and moved objects");
+	strbuf_reset(&sb);
+	is_int(store_each_object_change(s, b, b, collect_change, &sb),
+	       STATUS_OK, "a scan compared with itself");
+	is_str(sb.buf, "", "has no changes");
 	strbuf_release(&sb);
 	char *got = findings_of(s, b, a);
 	is_str(got,

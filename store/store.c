@@ -279,8 +279,12 @@ pragma_int(struct store *s, const char *sql, int *out)
 	return st;
 }
 
+/*
+ * Whether the file is ours (or empty) and at a version this build knows;
+ * *version is its schema version.  Reads only.
+ */
 static enum status
-migrate(struct store *s)
+check_schema(struct store *s, int *version_out)
 {
 	int version = 0;
 	int app_id = 0;
@@ -303,9 +307,7 @@ migrate(struct store *s)
 			s->path, version, known);
 		return STATUS_ERR_STORE;
 	}
-	if (version == known) {
-		return STATUS_OK;
-	}
+	*version_out = version;
 	if (version == 0) {
 		/* Never put our tables into somebody else's database. */
 		int tables = 0;
@@ -321,6 +323,15 @@ migrate(struct store *s)
 			return STATUS_ERR_STORE;
 		}
 	}
+	return STATUS_OK;
+}
+
+/* Takes the schema from version to the one this build knows. */
+static enum status
+migrate(struct store *s, int version)
+{
+	enum status st = STATUS_OK;
+	int known = store_schema_version();
 	for (int v = version; v < known; v++) {
 		char what[64];
 		snprintf(what, sizeof(what), "migrate the schema to version %d",
@@ -497,11 +508,14 @@ open_db(const char *path, bool create, bool immutable, enum status *st)
 	/*
 	 * WAL: readers (a report) never block the scan; NORMAL: a commit
 	 * survives a crash of the process, and the database stays consistent
-	 * after a power loss.
+	 * after a power loss.  Set once the file is known to be ours, and
+	 * before the schema steps: in the default journal mode each of them
+	 * waited for fsync() (40 ms of a new database's 55).
 	 */
+	int version = 0;
 	if (exec(s, "PRAGMA foreign_keys = ON", "switch on foreign keys") !=
 		    STATUS_OK ||
-	    migrate(s) != STATUS_OK) {
+	    check_schema(s, &version) != STATUS_OK) {
 		goto fail;
 	}
 	if (sqlite3_db_readonly(s->db, "main") != 1 &&
@@ -511,6 +525,9 @@ open_db(const char *path, bool create, bool immutable, enum status *st)
 		     STATUS_OK ||
 	     exec(s, "PRAGMA cache_size = -65536", "set the cache size") !=
 		     STATUS_OK)) {
+		goto fail;
+	}
+	if (migrate(s, version) != STATUS_OK) {
 		goto fail;
 	}
 	if (fail_stale_scans(s) != STATUS_OK) {

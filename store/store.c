@@ -15,6 +15,7 @@
 
 #include <sqlite3.h>
 
+#include "common/hash.h"
 #include "common/log.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
@@ -1964,6 +1965,168 @@ store_each_fixed(struct store *s, int64_t new_id, int64_t old_id,
 	return st;
 }
 
+/*
+ * The old scan's objects by key, for store_each_object_change(): objects
+ * are indexed by scan alone (schema version 6), so the comparison reads
+ * each scan's rows once, through this table, instead of searching the
+ * other scan for each object.  A slot holds the row id, the key (in the
+ * arena) and a hash of the DN: only a DN that differs (a move) and the
+ * objects on one side only are read again, by row id.
+ */
+struct key_slot {
+	uint64_t hash; /* of the key; 0: an empty slot */
+	uint64_t dn_hash;
+	int64_t id;
+	size_t key; /* offset in the arena */
+	size_t len;
+	bool seen; /* the new scan has the key */
+};
+
+struct key_table {
+	struct key_slot *slot;
+	size_t mask, n;
+	struct strbuf arena;
+};
+
+static uint64_t
+key_hash(const void *p, size_t len)
+{
+	uint64_t h = hash_bytes(p, len);
+	return h != 0 ? h : 1;
+}
+
+static struct key_slot *
+key_slot_of(struct key_table *t, const char *key, size_t len, uint64_t h)
+{
+	for (size_t i = h & t->mask;; i = (i + 1) & t->mask) {
+		struct key_slot *k = &t->slot[i];
+		if (k->hash == 0 ||
+		    (k->hash == h && k->len == len &&
+		     memcmp(t->arena.buf + k->key, key, len) == 0)) {
+			return k;
+		}
+	}
+}
+
+static void
+key_table_grow(struct key_table *t)
+{
+	size_t cap = t->slot != NULL ? (t->mask + 1) * 2 : 1024;
+	struct key_slot *old = t->slot;
+	size_t old_cap = old != NULL ? t->mask + 1 : 0;
+	t->slot = xcalloc(cap, sizeof(*t->slot));
+	t->mask = cap - 1;
+	for (size_t i = 0; i < old_cap; i++) {
+		if (old[i].hash != 0) {
+			size_t j = old[i].hash & t->mask;
+			while (t->slot[j].hash != 0) {
+				j = (j + 1) & t->mask;
+			}
+			t->slot[j] = old[i];
+		}
+	}
+	free(old);
+}
+
+/* Adds an old object; a key twice in one scan keeps its first row. */
+static void
+key_table_add(struct key_table *t, int64_t id, const char *key, size_t len,
+	      const char *dn)
+{
+	if (t->slot == NULL || (t->n + 1) * 2 > t->mask + 1) {
+		key_table_grow(t);
+	}
+	uint64_t h = key_hash(key, len);
+	struct key_slot *k = key_slot_of(t, key, len, h);
+	if (k->hash != 0) {
+		return;
+	}
+	*k = (struct key_slot){
+		.hash = h,
+		.dn_hash = hash_bytes(dn, strlen(dn)),
+		.id = id,
+		.key = t->arena.len,
+		.len = len,
+	};
+	strbuf_add(&t->arena, key, len);
+	t->n++;
+}
+
+/* Reads scan_id's (id, key, dn) rows; fn gets each. */
+static enum status
+each_object_key(struct store *s, int64_t scan_id, const char *what,
+		enum status (*fn)(void *ctx, int64_t id, const char *key,
+				  size_t len, const char *dn),
+		void *ctx)
+{
+	sqlite3_stmt *stmt = prepare(
+		s, "SELECT id, key, dn FROM objects WHERE scan_id = ?1", what);
+	if (stmt == NULL) {
+		return STATUS_ERR_STORE;
+	}
+	sqlite3_bind_int64(stmt, 1, scan_id);
+	enum status st = STATUS_OK;
+	int rc;
+	while (st == STATUS_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(stmt, 1);
+		size_t len = (size_t)sqlite3_column_bytes(stmt, 1);
+		const char *dn = (const char *)sqlite3_column_text(stmt, 2);
+		st = fn(ctx, sqlite3_column_int64(stmt, 0), key ? key : "",
+			key ? len : 0, dn ? dn : "");
+	}
+	if (st == STATUS_OK && rc != SQLITE_DONE) {
+		st = db_fail(s, what);
+	}
+	sqlite3_finalize(stmt);
+	return st;
+}
+
+struct change_pass {
+	struct store *s;
+	struct key_table t;
+	sqlite3_stmt *add; /* into temp.object_changes */
+	const char *what;
+};
+
+static enum status
+old_object(void *ctx, int64_t id, const char *key, size_t len, const char *dn)
+{
+	struct change_pass *p = ctx;
+	key_table_add(&p->t, id, key, len, dn);
+	return STATUS_OK;
+}
+
+static enum status
+add_change(struct change_pass *p, enum store_change kind, int64_t id,
+	   int64_t old_id)
+{
+	sqlite3_bind_int(p->add, 1, (int)kind);
+	sqlite3_bind_int64(p->add, 2, id);
+	if (old_id != 0) {
+		sqlite3_bind_int64(p->add, 3, old_id);
+	} else {
+		sqlite3_bind_null(p->add, 3);
+	}
+	return step_done(p->s, p->add, p->what);
+}
+
+static enum status
+new_object(void *ctx, int64_t id, const char *key, size_t len, const char *dn)
+{
+	struct change_pass *p = ctx;
+	struct key_slot *k = p->t.slot != NULL ? key_slot_of(&p->t, key, len,
+							     key_hash(key, len))
+					       : NULL;
+	if (k == NULL || k->hash == 0) {
+		return add_change(p, STORE_CHANGE_APPEARED, id, 0);
+	}
+	k->seen = true;
+	if (k->dn_hash != hash_bytes(dn, strlen(dn))) {
+		return add_change(p, STORE_CHANGE_MOVED, id, k->id);
+	}
+	return STATUS_OK;
+}
+
 enum status
 store_each_object_change(struct store *s, int64_t new_id, int64_t old_id,
 			 enum status (*fn)(void *ctx, enum store_change change,
@@ -1973,36 +2136,60 @@ store_each_object_change(struct store *s, int64_t new_id, int64_t old_id,
 {
 	rows_written(s); /* a failure there was logged; reading goes on */
 	const char *what = "compare the objects of two scans";
-	/*
-	 * Objects are indexed by scan alone (schema version 6): one pass
-	 * over both scans' rows, grouped by key, tells each key's side.  A
-	 * key is an object's objectGUID (else its DN), one row per scan.
-	 */
-	sqlite3_stmt *stmt = prepare(
-		s,
-		"SELECT iif(NOT in_old, 0, iif(NOT in_new, 1, 2)), key,"
-		" iif(in_new, ndn, odn), iif(in_new, ncn, ocn),"
-		" iif(in_new, nclass, oclass), iif(in_new AND in_old, odn, NULL)"
-		" FROM (SELECT key, max(scan_id = ?1) AS in_new,"
-		" max(scan_id = ?2) AS in_old,"
-		" max(iif(scan_id = ?1, dn, NULL)) AS ndn,"
-		" max(iif(scan_id = ?1, cn, NULL)) AS ncn,"
-		" max(iif(scan_id = ?1, objectclass, NULL)) AS nclass,"
-		" max(iif(scan_id = ?2, dn, NULL)) AS odn,"
-		" max(iif(scan_id = ?2, cn, NULL)) AS ocn,"
-		" max(iif(scan_id = ?2, objectclass, NULL)) AS oclass"
-		" FROM objects WHERE scan_id IN (?1, ?2) GROUP BY key)"
-		" WHERE NOT (in_new AND in_old AND ndn = odn)"
-		" ORDER BY 3 COLLATE NOCASE, 1, 2",
-		what);
-	if (stmt == NULL) {
-		return STATUS_ERR_STORE;
-	}
-	sqlite3_bind_int64(stmt, 1, new_id);
-	sqlite3_bind_int64(stmt, 2, old_id);
+	struct change_pass p = {.s = s, .what = what};
+	strbuf_init(&p.t.arena);
+	sqlite3_stmt *stmt = NULL;
+	/* One snapshot for both reads, unless a transaction is open. */
+	bool own = sqlite3_get_autocommit(s->db) != 0;
 	enum status st = STATUS_OK;
-	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	if (own) {
+		st = exec(s, "BEGIN", what);
+	}
+	if (st == STATUS_OK) {
+		st = exec(s,
+			  "CREATE TEMP TABLE IF NOT EXISTS object_changes"
+			  " (kind INTEGER NOT NULL, id INTEGER NOT NULL,"
+			  " old_id INTEGER);"
+			  "DELETE FROM temp.object_changes",
+			  what);
+	}
+	if (st == STATUS_OK) {
+		p.add = prepare(s,
+				"INSERT INTO temp.object_changes (kind, id,"
+				" old_id) VALUES (?1, ?2, ?3)",
+				what);
+		st = p.add != NULL ? STATUS_OK : STATUS_ERR_STORE;
+	}
+	if (st == STATUS_OK) {
+		st = each_object_key(s, old_id, what, old_object, &p);
+	}
+	if (st == STATUS_OK) {
+		st = each_object_key(s, new_id, what, new_object, &p);
+	}
+	for (size_t i = 0; st == STATUS_OK && p.t.slot != NULL && i <= p.t.mask;
+	     i++) {
+		const struct key_slot *k = &p.t.slot[i];
+		if (k->hash != 0 && !k->seen) {
+			st = add_change(&p, STORE_CHANGE_DISAPPEARED, k->id, 0);
+		}
+	}
+	sqlite3_finalize(p.add);
+	free(p.t.slot);
+	strbuf_release(&p.t.arena);
+	/* The changes are few, or sorted by SQLite: by DN, then as before. */
+	if (st == STATUS_OK) {
+		stmt = prepare(
+			s,
+			"SELECT c.kind, o.key, o.dn, o.cn, o.objectclass,"
+			" p.dn FROM temp.object_changes AS c JOIN"
+			" objects AS o ON o.id = c.id LEFT JOIN objects"
+			" AS p ON p.id = c.old_id"
+			" ORDER BY 3 COLLATE NOCASE, 1, 2",
+			what);
+		st = stmt != NULL ? STATUS_OK : STATUS_ERR_STORE;
+	}
+	int rc = SQLITE_DONE;
+	while (st == STATUS_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		int kind = sqlite3_column_int(stmt, 0);
 		struct store_object obj = {
 			.key = (const char *)sqlite3_column_text(stmt, 1),
@@ -2012,18 +2199,16 @@ store_each_object_change(struct store *s, int64_t new_id, int64_t old_id,
 				(const char *)sqlite3_column_text(stmt, 4),
 		};
 		const char *old_dn = (const char *)sqlite3_column_text(stmt, 5);
-		enum store_change change = kind == 0 ? STORE_CHANGE_APPEARED
-					   : kind == 1
-						   ? STORE_CHANGE_DISAPPEARED
-						   : STORE_CHANGE_MOVED;
-		st = fn(ctx, change, &obj, old_dn);
-		if (st != STATUS_OK) {
-			break;
-		}
+		st = fn(ctx, (enum store_change)kind, &obj, old_dn);
 	}
 	if (st == STATUS_OK && rc != SQLITE_DONE) {
 		st = db_fail(s, what);
 	}
 	sqlite3_finalize(stmt);
+	exec(s, "DROP TABLE IF EXISTS temp.object_changes", what);
+	if (own) {
+		/* Nothing of the main database was written. */
+		exec(s, "COMMIT", what);
+	}
 	return st;
 }

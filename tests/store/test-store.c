@@ -1124,6 +1124,14 @@ open_readonly_child(const char *path)
 	return rc;
 }
 
+static enum status
+count_change(void *ctx, enum store_change change,
+	     const struct store_object *obj, const char *old_dn)
+{
+	(*(int *)ctx)++;
+	return STATUS_OK;
+}
+
 static int
 read_readonly_child(const char *path)
 {
@@ -1134,6 +1142,14 @@ read_readonly_child(const char *path)
 			 ? 0
 			 : 1;
 	if (rc == 0) {
+		/* The comparison's temporary table is not in the file. */
+		int changes = 0;
+		if (store_each_object_change(s, scan.id, scan.id - 1,
+					     count_change,
+					     &changes) != STATUS_OK ||
+		    changes != 1) {
+			rc = 1;
+		}
 		store_scan_release(&scan);
 	}
 	store_free(s);
@@ -1151,13 +1167,16 @@ test_readonly(void)
 	int64_t id = 0;
 	store_scan_begin(s, &meta, &id);
 	store_scan_complete(s, id);
+	store_scan_begin(s, &meta, &id);
+	add_obj(s, id, "g1", "CN=a,DC=x");
+	store_scan_complete(s, id);
 	store_free(s);
 	ok(chmod(path, 0444) == 0 && chmod(dir, 0555) == 0,
 	   "database and directory made read-only");
 	ok(in_child_unprivileged(open_readonly_child, path),
 	   "a read-only database gives STATUS_ERR_STORE, logged once");
 	ok(in_child_unprivileged(read_readonly_child, path),
-	   "a read-only database can still be read");
+	   "a read-only database can still be read, and two scans compared");
 	chmod(dir, 0755);
 	free(path);
 	free(dir);

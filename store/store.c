@@ -1923,48 +1923,6 @@ store_each_finding_compared(
 	return st;
 }
 
-enum status
-store_each_fixed(struct store *s, int64_t new_id, int64_t old_id,
-		 enum status (*fn)(void *ctx, const struct finding *f),
-		 void *ctx)
-{
-	rows_written(s); /* a failure there was logged; reading goes on */
-	const char *what = "read the fixed findings";
-	sqlite3_stmt *stmt = prepare(
-		s,
-		"SELECT f.dn, f.cn, f.objectclass, f.object_key, f.attribute,"
-		" f.value, f.rule, f.error, f.update_value, f.proposed_action,"
-		" f.severity, iif(f.object_key IN (SELECT key FROM objects"
-		" WHERE scan_id = ?1), 'fixed', 'gone')"
-		" FROM findings AS f WHERE f.scan_id = ?2 AND NOT EXISTS"
-		" (SELECT 1 FROM findings AS n WHERE n.scan_id = ?1 AND"
-		" n.object_key = f.object_key AND n.attribute = f.attribute"
-		" AND n.value = f.value AND n.rule IS f.rule) ORDER BY f.dn"
-		" COLLATE NOCASE, f.attribute, f.value, f.rule, f.id",
-		what);
-	if (stmt == NULL) {
-		return STATUS_ERR_STORE;
-	}
-	sqlite3_bind_int64(stmt, 1, new_id);
-	sqlite3_bind_int64(stmt, 2, old_id);
-	enum status st = STATUS_OK;
-	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		struct finding f;
-		row_finding(stmt, &f);
-		f.status = (const char *)sqlite3_column_text(stmt, 11);
-		st = fn(ctx, &f);
-		if (st != STATUS_OK) {
-			break;
-		}
-	}
-	if (st == STATUS_OK && rc != SQLITE_DONE) {
-		st = db_fail(s, what);
-	}
-	sqlite3_finalize(stmt);
-	return st;
-}
-
 /*
  * The old scan's objects by key, for store_each_object_change(): objects
  * are indexed by scan alone (schema version 6), so the comparison reads
@@ -2125,6 +2083,96 @@ new_object(void *ctx, int64_t id, const char *key, size_t len, const char *dn)
 		return add_change(p, STORE_CHANGE_MOVED, id, k->id);
 	}
 	return STATUS_OK;
+}
+
+/*
+ * syncready_in_scan(key) for store_each_fixed(): whether the scan has an
+ * object of that key.  Its keys are read into a table at the first call,
+ * so a comparison without fixed findings never reads them.  SQLite's own
+ * "key IN (SELECT …)" built a b-tree of a million random keys in a
+ * temporary file: 5 s of system time.
+ */
+struct in_scan {
+	struct store *s;
+	int64_t scan_id;
+	bool loaded;
+	struct key_table t;
+};
+
+static enum status
+in_scan_key(void *ctx, int64_t id, const char *key, size_t len, const char *dn)
+{
+	key_table_add(ctx, id, key, len, "");
+	return STATUS_OK;
+}
+
+static void
+in_scan_fn(sqlite3_context *sctx, int argc, sqlite3_value **argv)
+{
+	struct in_scan *in = sqlite3_user_data(sctx);
+	if (!in->loaded) {
+		in->loaded = true;
+		if (each_object_key(in->s, in->scan_id, "read a scan's keys",
+				    in_scan_key, &in->t) != STATUS_OK) {
+			sqlite3_result_error(sctx, "cannot read a scan's keys",
+					     -1);
+			return;
+		}
+	}
+	const char *key = (const char *)sqlite3_value_text(argv[0]);
+	size_t len = (size_t)sqlite3_value_bytes(argv[0]);
+	const struct key_slot *k =
+		key != NULL && in->t.slot != NULL
+			? key_slot_of(&in->t, key, len, key_hash(key, len))
+			: NULL;
+	sqlite3_result_int(sctx, k != NULL && k->hash != 0);
+}
+
+enum status
+store_each_fixed(struct store *s, int64_t new_id, int64_t old_id,
+		 enum status (*fn)(void *ctx, const struct finding *f),
+		 void *ctx)
+{
+	rows_written(s); /* a failure there was logged; reading goes on */
+	const char *what = "read the fixed findings";
+	struct in_scan in = {.s = s, .scan_id = new_id};
+	strbuf_init(&in.t.arena);
+	if (sqlite3_create_function(s->db, "syncready_in_scan", 1, SQLITE_UTF8,
+				    &in, in_scan_fn, NULL, NULL) != SQLITE_OK) {
+		strbuf_release(&in.t.arena);
+		return db_fail(s, what);
+	}
+	sqlite3_stmt *stmt = prepare(
+		s,
+		"SELECT f.dn, f.cn, f.objectclass, f.object_key, f.attribute,"
+		" f.value, f.rule, f.error, f.update_value, f.proposed_action,"
+		" f.severity, iif(syncready_in_scan(f.object_key), 'fixed',"
+		" 'gone')"
+		" FROM findings AS f WHERE f.scan_id = ?2 AND NOT EXISTS"
+		" (SELECT 1 FROM findings AS n WHERE n.scan_id = ?1 AND"
+		" n.object_key = f.object_key AND n.attribute = f.attribute"
+		" AND n.value = f.value AND n.rule IS f.rule) ORDER BY f.dn"
+		" COLLATE NOCASE, f.attribute, f.value, f.rule, f.id",
+		what);
+	enum status st = stmt != NULL ? STATUS_OK : STATUS_ERR_STORE;
+	sqlite3_bind_int64(stmt, 1, new_id);
+	sqlite3_bind_int64(stmt, 2, old_id);
+	int rc = SQLITE_DONE;
+	while (st == STATUS_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct finding f;
+		row_finding(stmt, &f);
+		f.status = (const char *)sqlite3_column_text(stmt, 11);
+		st = fn(ctx, &f);
+	}
+	if (st == STATUS_OK && rc != SQLITE_DONE) {
+		st = db_fail(s, what);
+	}
+	sqlite3_finalize(stmt);
+	sqlite3_create_function(s->db, "syncready_in_scan", 1, SQLITE_UTF8,
+				NULL, NULL, NULL, NULL);
+	free(in.t.slot);
+	strbuf_release(&in.t.arena);
+	return st;
 }
 
 enum status

@@ -2096,6 +2096,7 @@ struct in_scan {
 	struct store *s;
 	int64_t scan_id;
 	bool loaded;
+	bool failed; /* reading the keys failed, and said so */
 	struct key_table t;
 };
 
@@ -2114,6 +2115,7 @@ in_scan_fn(sqlite3_context *sctx, int argc, sqlite3_value **argv)
 		in->loaded = true;
 		if (each_object_key(in->s, in->scan_id, "read a scan's keys",
 				    in_scan_key, &in->t) != STATUS_OK) {
+			in->failed = true;
 			sqlite3_result_error(sctx, "cannot read a scan's keys",
 					     -1);
 			return;
@@ -2165,7 +2167,8 @@ store_each_fixed(struct store *s, int64_t new_id, int64_t old_id,
 		st = fn(ctx, &f);
 	}
 	if (st == STATUS_OK && rc != SQLITE_DONE) {
-		st = db_fail(s, what);
+		/* A failure to read the keys was logged where it happened. */
+		st = in.failed ? STATUS_ERR_STORE : db_fail(s, what);
 	}
 	sqlite3_finalize(stmt);
 	sqlite3_create_function(s->db, "syncready_in_scan", 1, SQLITE_UTF8,

@@ -17,6 +17,7 @@
 #include "common/thread.h"
 #include "common/xalloc.h"
 #include "store/codec.h"
+#include "store/keytab.h"
 
 /*
  * Tests keep only the low bits of the hash so that every key shares its
@@ -692,92 +693,24 @@ hash_set_has(const struct hash_set *set, uint64_t h)
 	return false;
 }
 
-/* Exact counts (1 or "2 or more") of the keys whose hash is in the set. */
-struct key_count {
-	uint64_t hash;
-	size_t off; /* in keys.buf; the key is NUL-terminated there */
-	size_t len;
-	unsigned count;
-};
-
-struct key_table {
-	struct key_count *slot; /* count 0: free */
-	size_t mask;
-	size_t n;
-	struct strbuf keys;
-};
-
+/*
+ * Exact counts (1 or "2 or more") of the keys whose hash is in the set:
+ * a keytab whose entries carry a count.
+ */
 static void
-key_table_init(struct key_table *t)
+key_count_add(struct keytab *t, uint64_t h, const char *key, size_t len)
 {
-	t->mask = 15;
-	t->slot = xcalloc(t->mask + 1, sizeof(*t->slot));
-	t->n = 0;
-	strbuf_init(&t->keys);
-}
-
-static void
-key_table_release(struct key_table *t)
-{
-	free(t->slot);
-	strbuf_release(&t->keys);
-}
-
-static struct key_count *
-key_table_find(struct key_table *t, uint64_t h, const char *key, size_t len)
-{
-	size_t at = (size_t)(h ^ (h >> 31)) & t->mask;
-	while (t->slot[at].count != 0) {
-		struct key_count *c = &t->slot[at];
-		if (c->hash == h && c->len == len &&
-		    memcmp(t->keys.buf + c->off, key, len) == 0) {
-			return c;
-		}
-		at = (at + 1) & t->mask;
-	}
-	return &t->slot[at];
-}
-
-static void
-key_table_add(struct key_table *t, uint64_t h, const char *key, size_t len)
-{
-	struct key_count *c = key_table_find(t, h, key, len);
-	if (c->count != 0) {
-		c->count = 2;
-		return;
-	}
-	if ((t->n + 1) * 2 > t->mask + 1) {
-		struct key_count *old = t->slot;
-		size_t oldsize = t->mask + 1;
-		t->mask = oldsize * 2 - 1;
-		t->slot = xcalloc(oldsize * 2, sizeof(*t->slot));
-		for (size_t i = 0; i < oldsize; i++) {
-			if (old[i].count == 0) {
-				continue;
-			}
-			size_t at = (size_t)(old[i].hash ^ (old[i].hash >> 31)) &
-				    t->mask;
-			while (t->slot[at].count != 0) {
-				at = (at + 1) & t->mask;
-			}
-			t->slot[at] = old[i];
-		}
-		free(old);
-		c = key_table_find(t, h, key, len);
-	}
-	c->hash = h;
-	c->off = t->keys.len;
-	c->len = len;
-	c->count = 1;
-	strbuf_add(&t->keys, key, len);
-	strbuf_addch(&t->keys, '\0');
-	t->n++;
+	bool added;
+	unsigned char *count =
+		keytab_data(t, keytab_add(t, h, key, len, &added));
+	*count = added ? 1 : 2;
 }
 
 static bool
-key_table_twice(struct key_table *t, uint64_t h, const char *key, size_t len)
+key_count_twice(const struct keytab *t, uint64_t h, const char *key, size_t len)
 {
-	return key_table_find(t, h, key, len)->count >= 2;
+	size_t i = keytab_find(t, h, key, len);
+	return i != KEYTAB_NONE && *(unsigned char *)keytab_data(t, i) >= 2;
 }
 
 static enum status
@@ -1068,7 +1001,7 @@ record_put(struct strbuf *b, uint64_t h, const unsigned char sev[2],
 struct pass {
 	struct reader r;
 	struct record_state rs;
-	struct key_table t;
+	struct keytab t; /* the held keys, counted */
 	struct strbuf held;
 	bool done;	/* the whole file has been read */
 	enum status st; /* of the part the sorting thread read */
@@ -1081,7 +1014,7 @@ pass_new(struct cand_log *log)
 	ps->r = (struct reader){.log = log, .cap = CAND_BUF_SIZE};
 	ps->r.buf = xmalloc(ps->r.cap);
 	record_state_init(&ps->rs);
-	key_table_init(&ps->t);
+	keytab_init(&ps->t, 1);
 	strbuf_init(&ps->held);
 	return ps;
 }
@@ -1094,7 +1027,7 @@ pass_free(struct pass *ps)
 	}
 	free(ps->r.buf);
 	record_state_release(&ps->rs);
-	key_table_release(&ps->t);
+	keytab_release(&ps->t);
 	strbuf_release(&ps->held);
 	free(ps);
 }
@@ -1126,7 +1059,7 @@ pass_run(struct pass *ps, const struct hash_set *dups,
 		}
 		if (hash_set_has(dups, h)) {
 			record_key(&ps->rs, body, v);
-			key_table_add(&ps->t, h, v[CF_DUP_KEY],
+			key_count_add(&ps->t, h, v[CF_DUP_KEY],
 				      strlen(v[CF_DUP_KEY]));
 			record_put(&ps->held, h, body + 1, v);
 			continue;
@@ -1154,7 +1087,7 @@ pass_run(struct pass *ps, const struct hash_set *dups,
  * variant if its key was counted twice; without (ahead), its plain one.
  */
 static enum status
-emit_records(const struct strbuf *b, struct key_table *t,
+emit_records(const struct strbuf *b, const struct keytab *t,
 	     enum status (*fn)(void *ctx, const struct finding *f), void *ctx)
 {
 	const unsigned char *p = (const unsigned char *)b->buf;
@@ -1170,7 +1103,7 @@ emit_records(const struct strbuf *b, struct key_table *t,
 			codec_get_str(&p, end, &v[i], &slen);
 		}
 		struct finding f;
-		bool dup = t != NULL && key_table_twice(t, h, v[CF_DUP_KEY],
+		bool dup = t != NULL && key_count_twice(t, h, v[CF_DUP_KEY],
 							strlen(v[CF_DUP_KEY]));
 		make_finding(&f, v, dup, sev, dup_sev);
 		if (f.error != NULL) {

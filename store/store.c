@@ -21,6 +21,7 @@
 #include "common/xalloc.h"
 #include "store/cand.h"
 #include "store/codec.h"
+#include "store/keytab.h"
 #include "store/rowsort.h"
 #include "store/schema.h"
 #include "store/writer.h"
@@ -1924,91 +1925,17 @@ store_each_finding_compared(
 }
 
 /*
- * The old scan's objects by key, for store_each_object_change(): objects
- * are indexed by scan alone (schema version 6), so the comparison reads
- * each scan's rows once, through this table, instead of searching the
- * other scan for each object.  A slot holds the row id, the key (in the
- * arena) and a hash of the DN: only a DN that differs (a move) and the
- * objects on one side only are read again, by row id.
+ * An object of the old scan, for store_each_object_change(): objects are
+ * indexed by scan alone (schema version 6), so the comparison reads each
+ * scan's rows once, through a keytab of the old scan's keys, instead of
+ * searching the other scan for each object.  Only a DN that differs (a
+ * move) and the objects on one side only are read again, by row id.
  */
-struct key_slot {
-	uint64_t hash; /* of the key; 0: an empty slot */
-	uint64_t dn_hash;
+struct old_object {
 	int64_t id;
-	size_t key; /* offset in the arena */
-	size_t len;
+	uint64_t dn_hash;
 	bool seen; /* the new scan has the key */
 };
-
-struct key_table {
-	struct key_slot *slot;
-	size_t mask, n;
-	struct strbuf arena;
-};
-
-static uint64_t
-key_hash(const void *p, size_t len)
-{
-	uint64_t h = hash_bytes(p, len);
-	return h != 0 ? h : 1;
-}
-
-static struct key_slot *
-key_slot_of(struct key_table *t, const char *key, size_t len, uint64_t h)
-{
-	for (size_t i = h & t->mask;; i = (i + 1) & t->mask) {
-		struct key_slot *k = &t->slot[i];
-		if (k->hash == 0 ||
-		    (k->hash == h && k->len == len &&
-		     memcmp(t->arena.buf + k->key, key, len) == 0)) {
-			return k;
-		}
-	}
-}
-
-static void
-key_table_grow(struct key_table *t)
-{
-	size_t cap = t->slot != NULL ? (t->mask + 1) * 2 : 1024;
-	struct key_slot *old = t->slot;
-	size_t old_cap = old != NULL ? t->mask + 1 : 0;
-	t->slot = xcalloc(cap, sizeof(*t->slot));
-	t->mask = cap - 1;
-	for (size_t i = 0; i < old_cap; i++) {
-		if (old[i].hash != 0) {
-			size_t j = old[i].hash & t->mask;
-			while (t->slot[j].hash != 0) {
-				j = (j + 1) & t->mask;
-			}
-			t->slot[j] = old[i];
-		}
-	}
-	free(old);
-}
-
-/* Adds an old object; a key twice in one scan keeps its first row. */
-static void
-key_table_add(struct key_table *t, int64_t id, const char *key, size_t len,
-	      const char *dn)
-{
-	if (t->slot == NULL || (t->n + 1) * 2 > t->mask + 1) {
-		key_table_grow(t);
-	}
-	uint64_t h = key_hash(key, len);
-	struct key_slot *k = key_slot_of(t, key, len, h);
-	if (k->hash != 0) {
-		return;
-	}
-	*k = (struct key_slot){
-		.hash = h,
-		.dn_hash = hash_bytes(dn, strlen(dn)),
-		.id = id,
-		.key = t->arena.len,
-		.len = len,
-	};
-	strbuf_add(&t->arena, key, len);
-	t->n++;
-}
 
 /* Reads scan_id's (id, key, dn) rows; fn gets each. */
 static enum status
@@ -2041,7 +1968,7 @@ each_object_key(struct store *s, int64_t scan_id, const char *what,
 
 struct change_pass {
 	struct store *s;
-	struct key_table t;
+	struct keytab t;   /* the old scan's keys, with a struct old_object */
 	sqlite3_stmt *add; /* into temp.object_changes */
 	const char *what;
 };
@@ -2050,7 +1977,16 @@ static enum status
 old_object(void *ctx, int64_t id, const char *key, size_t len, const char *dn)
 {
 	struct change_pass *p = ctx;
-	key_table_add(&p->t, id, key, len, dn);
+	bool added;
+	size_t i = keytab_add(&p->t, hash_bytes(key, len), key, len, &added);
+	if (added) {
+		/* A key twice in one scan keeps its first row. */
+		*(struct old_object *)keytab_data(&p->t, i) =
+			(struct old_object){
+				.id = id,
+				.dn_hash = hash_bytes(dn, strlen(dn)),
+			};
+	}
 	return STATUS_OK;
 }
 
@@ -2072,15 +2008,14 @@ static enum status
 new_object(void *ctx, int64_t id, const char *key, size_t len, const char *dn)
 {
 	struct change_pass *p = ctx;
-	struct key_slot *k = p->t.slot != NULL ? key_slot_of(&p->t, key, len,
-							     key_hash(key, len))
-					       : NULL;
-	if (k == NULL || k->hash == 0) {
+	size_t i = keytab_find(&p->t, hash_bytes(key, len), key, len);
+	if (i == KEYTAB_NONE) {
 		return add_change(p, STORE_CHANGE_APPEARED, id, 0);
 	}
-	k->seen = true;
-	if (k->dn_hash != hash_bytes(dn, strlen(dn))) {
-		return add_change(p, STORE_CHANGE_MOVED, id, k->id);
+	struct old_object *o = keytab_data(&p->t, i);
+	o->seen = true;
+	if (o->dn_hash != hash_bytes(dn, strlen(dn))) {
+		return add_change(p, STORE_CHANGE_MOVED, id, o->id);
 	}
 	return STATUS_OK;
 }
@@ -2097,13 +2032,14 @@ struct in_scan {
 	int64_t scan_id;
 	bool loaded;
 	bool failed; /* reading the keys failed, and said so */
-	struct key_table t;
+	struct keytab t;
 };
 
 static enum status
 in_scan_key(void *ctx, int64_t id, const char *key, size_t len, const char *dn)
 {
-	key_table_add(ctx, id, key, len, "");
+	bool added;
+	keytab_add(ctx, hash_bytes(key, len), key, len, &added);
 	return STATUS_OK;
 }
 
@@ -2123,11 +2059,9 @@ in_scan_fn(sqlite3_context *sctx, int argc, sqlite3_value **argv)
 	}
 	const char *key = (const char *)sqlite3_value_text(argv[0]);
 	size_t len = (size_t)sqlite3_value_bytes(argv[0]);
-	const struct key_slot *k =
-		key != NULL && in->t.slot != NULL
-			? key_slot_of(&in->t, key, len, key_hash(key, len))
-			: NULL;
-	sqlite3_result_int(sctx, k != NULL && k->hash != 0);
+	sqlite3_result_int(
+		sctx, key != NULL && keytab_find(&in->t, hash_bytes(key, len),
+						 key, len) != KEYTAB_NONE);
 }
 
 enum status
@@ -2138,10 +2072,10 @@ store_each_fixed(struct store *s, int64_t new_id, int64_t old_id,
 	rows_written(s); /* a failure there was logged; reading goes on */
 	const char *what = "read the fixed findings";
 	struct in_scan in = {.s = s, .scan_id = new_id};
-	strbuf_init(&in.t.arena);
+	keytab_init(&in.t, 0);
 	if (sqlite3_create_function(s->db, "syncready_in_scan", 1, SQLITE_UTF8,
 				    &in, in_scan_fn, NULL, NULL) != SQLITE_OK) {
-		strbuf_release(&in.t.arena);
+		keytab_release(&in.t);
 		return db_fail(s, what);
 	}
 	sqlite3_stmt *stmt = prepare(
@@ -2173,8 +2107,7 @@ store_each_fixed(struct store *s, int64_t new_id, int64_t old_id,
 	sqlite3_finalize(stmt);
 	sqlite3_create_function(s->db, "syncready_in_scan", 1, SQLITE_UTF8,
 				NULL, NULL, NULL, NULL);
-	free(in.t.slot);
-	strbuf_release(&in.t.arena);
+	keytab_release(&in.t);
 	return st;
 }
 
@@ -2188,7 +2121,7 @@ store_each_object_change(struct store *s, int64_t new_id, int64_t old_id,
 	rows_written(s); /* a failure there was logged; reading goes on */
 	const char *what = "compare the objects of two scans";
 	struct change_pass p = {.s = s, .what = what};
-	strbuf_init(&p.t.arena);
+	keytab_init(&p.t, sizeof(struct old_object));
 	sqlite3_stmt *stmt = NULL;
 	/* One snapshot for both reads, unless a transaction is open. */
 	bool own = sqlite3_get_autocommit(s->db) != 0;
@@ -2217,16 +2150,14 @@ store_each_object_change(struct store *s, int64_t new_id, int64_t old_id,
 	if (st == STATUS_OK) {
 		st = each_object_key(s, new_id, what, new_object, &p);
 	}
-	for (size_t i = 0; st == STATUS_OK && p.t.slot != NULL && i <= p.t.mask;
-	     i++) {
-		const struct key_slot *k = &p.t.slot[i];
-		if (k->hash != 0 && !k->seen) {
-			st = add_change(&p, STORE_CHANGE_DISAPPEARED, k->id, 0);
+	for (size_t i = 0; st == STATUS_OK && i < p.t.n; i++) {
+		const struct old_object *o = keytab_data(&p.t, i);
+		if (!o->seen) {
+			st = add_change(&p, STORE_CHANGE_DISAPPEARED, o->id, 0);
 		}
 	}
 	sqlite3_finalize(p.add);
-	free(p.t.slot);
-	strbuf_release(&p.t.arena);
+	keytab_release(&p.t);
 	/* The changes are few, or sorted by SQLite: by DN, then as before. */
 	if (st == STATUS_OK) {
 		stmt = prepare(

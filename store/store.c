@@ -2090,10 +2090,14 @@ store_each_fixed(struct store *s, int64_t new_id, int64_t old_id,
 		" AND n.value = f.value AND n.rule IS f.rule) ORDER BY f.dn"
 		" COLLATE NOCASE, f.attribute, f.value, f.rule, f.id",
 		what);
-	enum status st = stmt != NULL ? STATUS_OK : STATUS_ERR_STORE;
+	enum status st = STATUS_OK;
+	if (stmt == NULL) {
+		st = STATUS_ERR_STORE;
+		goto out;
+	}
 	sqlite3_bind_int64(stmt, 1, new_id);
 	sqlite3_bind_int64(stmt, 2, old_id);
-	int rc = SQLITE_DONE;
+	int rc;
 	while (st == STATUS_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		struct finding f;
 		row_finding(stmt, &f);
@@ -2105,6 +2109,7 @@ store_each_fixed(struct store *s, int64_t new_id, int64_t old_id,
 		st = in.failed ? STATUS_ERR_STORE : db_fail(s, what);
 	}
 	sqlite3_finalize(stmt);
+out:
 	sqlite3_create_function(s->db, "syncready_in_scan", 1, SQLITE_UTF8,
 				NULL, NULL, NULL, NULL);
 	keytab_release(&in.t);
@@ -2128,6 +2133,7 @@ store_each_object_change(struct store *s, int64_t new_id, int64_t old_id,
 	enum status st = STATUS_OK;
 	if (own) {
 		st = exec(s, "BEGIN", what);
+		own = st == STATUS_OK;
 	}
 	if (st == STATUS_OK) {
 		st = exec(s,

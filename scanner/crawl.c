@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include <lber.h>
 #include <ldap.h>
@@ -37,6 +38,7 @@ struct scan_crawl {
 	const struct scan_attrs *attrs;
 	char **search_attrs;   /* what the search asks for */
 	int msgid;             /* the page being read; -1 between pages */
+	int page_msgs; /* entries and references of that page read so far */
 	struct berval *cookie; /* NULL before the first page */
 	bool done;
 	enum status failed; /* sticky: a failed crawl stays failed */
@@ -62,6 +64,19 @@ struct scan_crawl {
  * the look (a poll() when nothing is there) costs nothing that counts.
  */
 #define READ_AHEAD_EVERY 16
+
+/*
+ * When every message read has been decoded and the page is not complete,
+ * the crawl lets the server's next messages gather this long before it
+ * waits for them.  A server sends entries one at a time, a little slower
+ * than they are decoded: waking whenever one arrived cost the reading and
+ * checking threads a sleep and a wake-up every 8 entries or so, 50,000
+ * context switches for 100,000 users, and a quarter of the scan's CPU
+ * (BENCHMARKS.md, the twelfth round).  The server is not held up: what
+ * it sends meanwhile waits in the socket.  A complete page's result is
+ * waited for at once, as the request for the next page follows it.
+ */
+#define GATHER_US 1000
 
 /* A ranged attribute of an entry whose later windows are still to read. */
 struct pending {
@@ -391,6 +406,7 @@ start_page(struct scan_crawl *c)
 		return STATUS_ERR_DIRECTORY;
 	}
 	c->pages++;
+	c->page_msgs = 0;
 	LOG_DBG("page %lu of %s requested (size %d)", c->pages, c->base,
 		c->page_size);
 	return STATUS_OK;
@@ -635,8 +651,9 @@ ahead_pop(struct scan_crawl *c, int *type)
  * server builds that page while this one's entries are decoded.  Decoding
  * each entry before reading the next kept a server on the same machine
  * waiting (and ldapsearch does the same).  Blocks only while there is
- * nothing to decode.  A failure, an interruption too, is kept for after
- * the messages before it: at most a page, decoded in milliseconds.
+ * nothing to decode, in mid-page after GATHER_US.  A failure, an
+ * interruption too, is kept for after the messages before it: at most a
+ * page, decoded in milliseconds.
  */
 static void
 read_ahead(struct scan_crawl *c)
@@ -650,7 +667,14 @@ read_ahead(struct scan_crawl *c)
 	       c->nahead < most) {
 		LDAPMessage *msg = NULL;
 		int type = 0;
-		enum status st = next_message(c, c->nahead == 0, &msg, &type);
+		bool gather = c->nahead == 0 && c->page_msgs < c->page_size;
+		enum status st =
+			next_message(c, c->nahead == 0 && !gather, &msg, &type);
+		if (st == STATUS_OK && msg == NULL && gather) {
+			struct timespec ts = {.tv_nsec = GATHER_US * 1000L};
+			nanosleep(&ts, NULL);
+			st = next_message(c, true, &msg, &type);
+		}
 		if (st != STATUS_OK) {
 			c->ahead_end = st;
 			return;
@@ -659,6 +683,7 @@ read_ahead(struct scan_crawl *c)
 			return;
 		}
 		if (type != LDAP_RES_SEARCH_RESULT) {
+			c->page_msgs++;
 			ahead_push(c, msg, type);
 			continue;
 		}

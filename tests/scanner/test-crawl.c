@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <lber.h>
 #include <ldap.h>
@@ -47,6 +48,16 @@ static struct {
 	int cancel_after;   /* the cancel flag is set after this many */
 	bool ignore_paging; /* no page control: everything in one go */
 	int no_dn_at;       /* this entry has no readable DN */
+	/*
+	 * Messages arrive this many at a time, during the crawl's sleep, or
+	 * one when it waits; 0: all of a page at once.
+	 */
+	int trickle;
+	int ready;       /* arrived and not yet read */
+	bool slept;      /* the crawl slept since it last read a message */
+	int sleeps;      /* nanosleep() calls */
+	int late_sleeps; /* of them, with only the page's result to come */
+	int eager_waits; /* waits for one message mid-page, unslept */
 	/* what the crawler asked */
 	int searches;
 	int page_sizes[64];
@@ -145,6 +156,23 @@ __wrap_ldap_search_ext(LDAP *ld, const char *base, int scope,
 
 static bool referred;
 
+/* The crawl's pause lets the server's messages gather; no time passes. */
+int
+__wrap_nanosleep(const struct timespec *req, struct timespec *rem);
+int
+__wrap_nanosleep(const struct timespec *req, struct timespec *rem)
+{
+	(void)req;
+	(void)rem;
+	srv.sleeps++;
+	if (srv.next >= srv.end) {
+		srv.late_sleeps++;
+	}
+	srv.ready += srv.trickle;
+	srv.slept = true;
+	return 0;
+}
+
 int
 __wrap_ldap_result(LDAP *ld, int msgid, int all, struct timeval *tv,
 		   LDAPMessage **res);
@@ -162,6 +190,19 @@ __wrap_ldap_result(LDAP *ld, int msgid, int all, struct timeval *tv,
 	}
 	if (srv.stall_after >= 0 && srv.sent >= srv.stall_after) {
 		return 0; /* the poll timed out */
+	}
+	if (srv.trickle > 0 && srv.ready == 0) {
+		if (tv == NULL || (tv->tv_sec == 0 && tv->tv_usec == 0)) {
+			return 0; /* nothing has arrived */
+		}
+		if (!srv.slept && srv.next < srv.end) {
+			srv.eager_waits++;
+		}
+		srv.ready = 1; /* the wait ends with the first to arrive */
+	}
+	if (srv.trickle > 0) {
+		srv.ready--;
+		srv.slept = false;
 	}
 	struct fake_msg *m = calloc(1, sizeof(*m));
 	*res = (LDAPMessage *)m;
@@ -520,6 +561,24 @@ test_paging(void)
 	   "a server that ignores paging: one answer, all entries");
 	ok(srv.most_ahead <= 20,
 	   "a server that ignores paging: read two pages ahead at most");
+
+	/*
+	 * A server that sends entries a few at a time: the crawl, having
+	 * decoded all it read, lets the next ones gather rather than wake
+	 * for each, except for a complete page's result.
+	 */
+	server_reset(100);
+	srv.trickle = 3;
+	st = crawl(10, false, &n, &in_order, &refs, &bad);
+	ok(st == STATUS_OK && n == 100 && in_order,
+	   "entries a few at a time: all, in order");
+	ok(srv.sleeps > 0, "entries a few at a time: the crawl lets them "
+			   "gather");
+	is_int(srv.eager_waits, 0,
+	       "entries a few at a time: no waiting for each mid-page");
+	is_int(srv.late_sleeps, 0,
+	       "entries a few at a time: a complete page's result is waited "
+	       "for at once");
 
 	server_reset(30);
 	srv.refer_at = 12;

@@ -71,7 +71,7 @@ struct scan_crawl {
  * waits for them.  A server sends entries one at a time, a little slower
  * than they are decoded: waking whenever one arrived cost the reading and
  * checking threads a sleep and a wake-up every 8 entries or so, 50,000
- * context switches for 100,000 users, and a quarter of the scan's CPU
+ * context switches for 100,000 users, and a fifth of the scan's CPU
  * (BENCHMARKS.md, the twelfth round).  The server is not held up: what
  * it sends meanwhile waits in the socket.  A complete page's result is
  * waited for at once, as the request for the next page follows it.

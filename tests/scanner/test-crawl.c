@@ -191,16 +191,17 @@ __wrap_ldap_result(LDAP *ld, int msgid, int all, struct timeval *tv,
 	if (srv.stall_after >= 0 && srv.sent >= srv.stall_after) {
 		return 0; /* the poll timed out */
 	}
-	if (srv.trickle > 0 && srv.ready == 0) {
-		if (tv == NULL || (tv->tv_sec == 0 && tv->tv_usec == 0)) {
-			return 0; /* nothing has arrived */
-		}
-		if (!srv.slept && srv.next < srv.end) {
-			srv.eager_waits++;
-		}
-		srv.ready = 1; /* the wait ends with the first to arrive */
-	}
 	if (srv.trickle > 0) {
+		if (srv.ready == 0) {
+			if (tv == NULL ||
+			    (tv->tv_sec == 0 && tv->tv_usec == 0)) {
+				return 0; /* nothing has arrived */
+			}
+			if (!srv.slept && srv.next < srv.end) {
+				srv.eager_waits++;
+			}
+			srv.ready = 1; /* the wait ends with the first */
+		}
 		srv.ready--;
 		srv.slept = false;
 	}
